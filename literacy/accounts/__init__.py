@@ -1,0 +1,1 @@
+"""Accounts: the user model (email login) and coordinator roles per municipality."""

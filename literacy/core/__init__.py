@@ -1,0 +1,1 @@
+"""Core: the home page, health checks and shared domain errors."""

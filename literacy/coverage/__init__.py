@@ -1,0 +1,1 @@
+"""Coverage: the city dashboard, the work queue pages and the phone desk."""

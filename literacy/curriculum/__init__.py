@@ -1,0 +1,1 @@
+"""Curriculum: the topics learners ask about and the skills a lesson can teach."""

@@ -1,0 +1,1 @@
+"""Follow-ups: the coordinators queue, so that no request or learner goes quiet."""

@@ -1,0 +1,1 @@
+"""Kiosk: the touch-screen booking flow for seniors at a venue."""

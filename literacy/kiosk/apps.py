@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KioskConfig(AppConfig):
+    name = "literacy.kiosk"
+    label = "kiosk"

@@ -1,0 +1,1 @@
+"""Notifications: the outbox of SMS, voice calls and email, its dispatcher and providers."""

@@ -1,0 +1,1 @@
+"""People: learners (no login) and volunteer teachers with their availability."""

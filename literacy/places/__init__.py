@@ -1,0 +1,1 @@
+"""Places: municipalities (the tenant), districts and venues with opening hours."""

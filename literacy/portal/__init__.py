@@ -1,0 +1,1 @@
+"""Portal: the volunteer teachers pages."""

@@ -1,0 +1,1 @@
+"""Scheduling: bookable times, help requests, offers, lessons, bookings and reports."""

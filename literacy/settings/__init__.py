@@ -1,0 +1,1 @@
+"""Settings by environment: base, local (development), test, production."""

@@ -1,0 +1,1 @@
+"""Telephony: Twilio webhooks, the voice line and inbound SMS."""

@@ -1,0 +1,15 @@
+"""Top-level URL map: one include per room of the house."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from literacy.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("allauth.urls")),
+    path(settings.ADMIN_URL, admin.site.urls),
+]

@@ -1,0 +1,70 @@
+"""Shared fixtures: a fixed clock and a small world (a city with a venue, a topic, a volunteer)."""
+
+import datetime as dt
+import os
+import shutil
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+
+from tests import factories
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+# A Monday in an ordinary week (no public holidays nearby): 2026-12-07 08:00 in Tokyo.
+NOW = dt.datetime(2026, 12, 7, 8, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture
+def clock():
+    """Freeze time at NOW (movable with clock.move_to / clock.shift)."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def municipality(db):
+    return factories.MunicipalityFactory(jis_code="402109", name="八女市", name_en="Yame", slug="yame")
+
+
+@pytest.fixture
+def district(municipality):
+    return factories.DistrictFactory(municipality=municipality, name="旧八女市", senior_population=12000)
+
+
+@pytest.fixture
+def venue(municipality, district):
+    return factories.VenueFactory(municipality=municipality, district=district, name="八女市中央公民館")
+
+
+@pytest.fixture
+def topic(municipality):
+    return factories.TopicFactory(municipality=municipality, slug="line", name="LINEの使い方", name_en="Using LINE")
+
+
+@pytest.fixture
+def volunteer(municipality, topic, venue, district):
+    volunteer = factories.VolunteerFactory(municipality=municipality, topics=[topic])
+    volunteer.districts.add(district)
+    volunteer.venues.add(venue)
+    return volunteer
+
+
+@pytest.fixture
+def coordinator(municipality):
+    return factories.CoordinatorFactory(municipality=municipality, email="coord@example.jp")
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="needs PostgreSQL: run with DATABASE_URL=postgres://… (CI does)",
+)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
