@@ -5,9 +5,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin
 
 from literacy.accounts.models import CoordinatorRole, User
 from literacy.core.admin import ScopedModelAdmin, ScopedTabularInline
+
+# DRF's token admin searches user__username, which this user model does not have (a 500 on search).
+TokenAdmin.search_fields = ("user__email",)
+TokenAdmin.search_help_text = _("メールアドレス")
 
 
 class EmailUserCreationForm(AdminUserCreationForm):

@@ -36,6 +36,7 @@ from literacy.people.models import (
     name_key,
 )
 from literacy.places.models import District, Municipality, OpeningHours, Venue
+from literacy.scheduling.matching import WEIGHTS
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, Lesson, LessonReport, Offer
 
 RANDOM_SEED = 8020  # や(8)め(0)… any fixed number makes every run lay out the same city
@@ -736,13 +737,13 @@ class _DemoCityBuilder:
         others = [v for v in approved if v is not chosen and request.topic in v.demo_topics]
         ranked = []
         for volunteer in [chosen, *rng.sample(others, k=min(2, len(others)))]:
-            reasons = [{"code": "fairness", "points": float(rng.randint(0, 20))},
-                       {"code": "reliability", "points": float(rng.randint(5, 15))},
-                       {"code": "rest", "points": 5.0}]
+            # The same codes and weights as scheduling.matching, so the offers read like real ones.
+            reasons = [{"code": "fairness", "points": round(rng.uniform(0, WEIGHTS["fairness"]), 1)},
+                       {"code": "reliability", "points": round(rng.uniform(4, WEIGHTS["reliability"]), 1)}]
             if request.venue in volunteer.demo_venues:
-                reasons.insert(0, {"code": "same_venue", "points": 25.0})
+                reasons.insert(0, {"code": "same_venue", "points": WEIGHTS["same_venue"]})
             elif request.district in volunteer.demo_districts:
-                reasons.insert(0, {"code": "same_district", "points": 15.0})
+                reasons.insert(0, {"code": "same_district", "points": WEIGHTS["same_district"]})
             ranked.append((sum(reason["points"] for reason in reasons), volunteer, reasons))
         ranked.sort(key=lambda item: -item[0])
         for rank, (score, volunteer, reasons) in enumerate(ranked, start=1):
