@@ -20,7 +20,7 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # Large enough for a list page with its filters, far below one query per row (50 rows a page).
-MAX_CHANGELIST_QUERIES = 16
+MAX_CHANGELIST_QUERIES = 12
 
 
 @pytest.fixture
