@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from literacy.people.models import Learner, Volunteer
 from literacy.places.models import Venue
+from literacy.scheduling.expressions import SecondsBetween
 from literacy.scheduling.models import LearnerProgress, Lesson, Offer
 
 WEIGHTS = {
@@ -86,15 +87,15 @@ def rank_volunteers(
             "volunteer_id", "district_id"
         ):
             district_ids_by_volunteer.setdefault(vid, set()).add(district_id)
-    recent_minutes = dict(
+    recent_seconds = dict(
         Lesson.objects.active()
         .filter(volunteer_id__in=ids, starts_at__gte=now - FAIRNESS_WINDOW, starts_at__lt=now + FAIRNESS_WINDOW)
         .values("volunteer_id")
-        .annotate(minutes=Sum(F("ends_at") - F("starts_at")))
-        .values_list("volunteer_id", "minutes")
+        .annotate(seconds=Sum(SecondsBetween("starts_at", "ends_at")))
+        .values_list("volunteer_id", "seconds")
     )
     resting = set(
-        Offer.objects.filter(volunteer_id__in=ids, created_at__gte=now - REST_WINDOW).values_list(
+        Offer.objects.filter(volunteer_id__in=ids, created_at__gte=now - REST_WINDOW).order_by().values_list(
             "volunteer_id", flat=True
         )
     )
@@ -102,6 +103,7 @@ def rank_volunteers(
         row["volunteer_id"]: row
         for row in Offer.objects.filter(volunteer_id__in=ids)
         .exclude(state__in=[Offer.State.PENDING, Offer.State.WITHDRAWN])
+        .order_by()  # Meta.ordering would join help requests for nothing
         .values("volunteer_id")
         .annotate(total=Count("id"), accepted=Count("id", filter=Q(state=Offer.State.ACCEPTED)))
     }
@@ -116,8 +118,7 @@ def rank_volunteers(
                 points.append(("same_venue", WEIGHTS["same_venue"]))
             elif venue.district_id in district_ids_by_volunteer.get(volunteer.pk, ()):
                 points.append(("same_district", WEIGHTS["same_district"]))
-        minutes = recent_minutes.get(volunteer.pk)
-        hours = minutes.total_seconds() / 3600 if minutes else 0.0
+        hours = (recent_seconds.get(volunteer.pk) or 0.0) / 3600
         points.append(("fairness", WEIGHTS["fairness"] * max(0.0, 1 - hours / FAIRNESS_HOURS_FOR_ZERO)))
         if volunteer.pk in resting:
             points.append(("rest", WEIGHTS["rest"]))
