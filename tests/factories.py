@@ -39,6 +39,7 @@ class DistrictFactory(factory.django.DjangoModelFactory):
 class VenueFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Venue
+        skip_postgeneration_save = True
 
     municipality = factory.SubFactory(MunicipalityFactory)
     district = factory.SubFactory(DistrictFactory, municipality=factory.SelfAttribute("..municipality"))

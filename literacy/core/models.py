@@ -21,11 +21,11 @@ class BilingualNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def display_name(self) -> str:
         if (get_language() or "ja").startswith("en") and self.name_en:
             return self.name_en
-        return self.name
-
-    def __str__(self) -> str:
         return self.name

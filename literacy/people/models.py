@@ -69,6 +69,7 @@ class Learner(TimeStampedModel):
     needs_hearing_support = models.BooleanField(_("聞こえの配慮"), default=False)
     needs_mobility_support = models.BooleanField(_("移動の配慮"), default=False)
     needs_home_visit = models.BooleanField(_("訪問希望"), default=False)
+    language = models.CharField(_("ことば"), max_length=8, default="ja")
     notes = models.TextField(_("メモ"), blank=True)
     # Consent to hold their data and contact them: when, how, and who took it.
     consent_at = models.DateTimeField(null=True, blank=True)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "literacy.kiosk",
     "literacy.portal",
     "literacy.coverage",
+    "literacy.phonedesk",
     "literacy.core",
     "api",
 ]
@@ -190,3 +191,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Per-app settings: each app appends its own block below, headed by its name. ---------------

@@ -1,0 +1,51 @@
+"""Who may see what: coordinators are scoped to their municipalities and must use two-factor
+authentication before any page with personal data; volunteers see only their own records."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect
+
+from literacy.places.models import Municipality
+
+
+def coordinator_municipalities(user) -> list[Municipality]:
+    if not user.is_authenticated:
+        return []
+    return list(Municipality.objects.filter(coordinator_roles__user=user).order_by("jis_code"))
+
+
+def coordinator_required(view):
+    """Logged in, a coordinator of at least one municipality, and with MFA on.
+
+    Sets request.municipalities (the scope) and request.municipality (the one being worked on:
+    the first, or the one chosen with ?m=<jis_code>). Anyone else gets a 404, never a hint.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        municipalities = coordinator_municipalities(request.user)
+        if not municipalities:
+            raise Http404()
+        if not is_mfa_enabled(request.user):
+            return redirect("mfa_activate_totp")
+        request.municipalities = municipalities
+        chosen = request.GET.get("m")
+        request.municipality = next((m for m in municipalities if m.jis_code == chosen), municipalities[0])
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def volunteer_of(user):
+    """The user's volunteer profile, or 404."""
+    volunteer = getattr(user, "volunteer", None) if user.is_authenticated else None
+    if volunteer is None:
+        raise Http404()
+    return volunteer

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PhonedeskConfig(AppConfig):
+    name = "literacy.phonedesk"
+    label = "phonedesk"

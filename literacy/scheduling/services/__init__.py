@@ -1,0 +1,39 @@
+"""Scheduling writes: bookings, offers, lessons and escalation. Import from here."""
+
+from literacy.scheduling.services.booking import (
+    BookingResult,
+    LearnerDetails,
+    booking_cancel,
+    booking_confirm_by_learner,
+    booking_create,
+    booking_move,
+)
+from literacy.scheduling.services.lessons import lesson_cancel, lesson_create, lesson_reschedule
+from literacy.scheduling.services.offers import (
+    help_request_assign,
+    help_request_create,
+    help_requests_escalate_due,
+    offer_accept,
+    offer_decline,
+    offers_expire_due,
+    offers_send,
+)
+
+__all__ = [
+    "BookingResult",
+    "LearnerDetails",
+    "booking_cancel",
+    "booking_confirm_by_learner",
+    "booking_create",
+    "booking_move",
+    "help_request_assign",
+    "help_request_create",
+    "help_requests_escalate_due",
+    "lesson_cancel",
+    "lesson_create",
+    "lesson_reschedule",
+    "offer_accept",
+    "offer_decline",
+    "offers_expire_due",
+    "offers_send",
+]
