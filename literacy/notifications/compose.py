@@ -22,6 +22,11 @@ MIN_REMINDER_GAP = dt.timedelta(hours=6)
 MORNING_MIN_LEAD = dt.timedelta(minutes=60)
 
 
+def booking_key(booking) -> str:
+    """Idempotency keys name the lesson too: a booking re-matched to a new lesson is new news."""
+    return f"booking:{booking.pk}:lesson:{booking.lesson_id or 0}"
+
+
 def learner_channel(learner: Learner) -> str | None:
     """SMS only to a mobile that has not opted out; a call for landlines and for callers."""
     if learner.reminder_channel == Learner.ReminderChannel.NONE or not learner.phone:
@@ -43,10 +48,11 @@ def learner_text(*, kind: str, booking, channel: str, extra: dict | None = None)
     context = {**texts.booking_context(booking), **(extra or {})}
     if context["starts_at"] is None and booking.help_request_id:
         context["starts_at"] = booking.help_request.wanted_starts_at
+    language = booking.learner.language or "ja"
     if channel == Message.Channel.SMS:
-        return texts.render_sms(f"notifications/sms/{kind}.txt", context, zone=municipality.zone)
+        return texts.render_sms(f"notifications/sms/{kind}.txt", context, zone=municipality.zone, language=language)
     context["code_spoken"] = spoken_code(booking.code)
-    return texts.render_line(f"notifications/voice/{kind}.txt", context, zone=municipality.zone)
+    return texts.render_line(f"notifications/voice/{kind}.txt", context, zone=municipality.zone, language=language)
 
 
 def learner_message(
@@ -97,7 +103,7 @@ def learner_reminders(booking, *, now: dt.datetime) -> list[Message]:
     written = []
     for kind, at in reminder_times(booking, now=now):
         message = learner_message(
-            kind=kind, booking=booking, key=f"booking:{booking.pk}:{kind}:{booking.lesson.sequence}",
+            kind=kind, booking=booking, key=f"{booking_key(booking)}:{kind}:{booking.lesson.sequence}",
             send_after=at, not_after=booking.lesson.starts_at,
         )
         if message:

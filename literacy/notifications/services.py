@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from literacy.core.errors import InvalidStateChange
 from literacy.followups.models import FollowUp
+from literacy.followups.services import followup_open
 from literacy.notifications.models import DeliveryEvent, Message
 
 logger = logging.getLogger(__name__)
@@ -205,31 +206,15 @@ def _call_not_answered(message: Message) -> None:
         })
 
 
-def followup_reminders_failed(*, message: Message, detail: str) -> FollowUp | None:
+def followup_reminders_failed(*, message: Message, detail: str):
     """Put the learner in the coordinators' queue: nobody is left behind by a failed reminder."""
     if message.learner_id is None:
         return None
-    lookup = {"kind": FollowUp.Kind.REMINDERS_FAILED, "state": FollowUp.State.OPEN}
-    if message.booking_id:
-        lookup["booking_id"] = message.booking_id
-    else:
-        lookup.update(learner_id=message.learner_id, booking__isnull=True, help_request__isnull=True)
-    existing = FollowUp.objects.filter(**lookup).first()
-    if existing:
-        return existing
-    follow_up = FollowUp(
-        municipality_id=message.municipality_id, kind=FollowUp.Kind.REMINDERS_FAILED,
-        learner_id=message.learner_id, booking_id=message.booking_id,
-        caller_phone=message.learner.phone, opened_at=timezone.now(),
-        detail=f"{message.get_kind_display()}: {detail}",
+    subject = {"booking_id": message.booking_id} if message.booking_id else {"learner_id": message.learner_id}
+    return followup_open(
+        municipality=message.municipality, kind=FollowUp.Kind.REMINDERS_FAILED,
+        detail=f"{message.get_kind_display()} → {message.to}: {detail}", **subject,
     )
-    follow_up.full_clean()
-    try:
-        with transaction.atomic():
-            follow_up.save()
-    except IntegrityError:
-        return FollowUp.objects.filter(**lookup).first()
-    return follow_up
 
 
 @transaction.atomic

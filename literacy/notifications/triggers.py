@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from literacy.notifications import compose, ical
+from literacy.notifications.compose import booking_key
 from literacy.notifications.models import Message
 from literacy.notifications.services import message_cancel_for_booking, messages_cancel
 
@@ -33,7 +34,7 @@ def booking_confirmed(*, booking: Booking) -> None:
     lesson = booking.lesson
     compose.learner_message(
         kind=Message.Kind.LEARNER_CONFIRMATION, booking=booking,
-        key=f"booking:{booking.pk}:confirmation:{lesson.sequence}", not_after=lesson.starts_at,
+        key=f"{booking_key(booking)}:confirmation:{lesson.sequence}", not_after=lesson.starts_at,
     )
     compose.learner_reminders(booking, now=timezone.now())
 
@@ -42,7 +43,7 @@ def booking_pending(*, booking: Booking) -> None:
     """A learner chose a time that a volunteer must still accept: tell them who will call."""
     wish = booking.help_request
     compose.learner_message(
-        kind=Message.Kind.LEARNER_PENDING, booking=booking, key=f"booking:{booking.pk}:pending",
+        kind=Message.Kind.LEARNER_PENDING, booking=booking, key=f"booking:{booking.pk}:request:{booking.help_request_id}:pending",
         not_after=wish.wanted_starts_at if wish else None, with_sequence=False,
     )
 
@@ -51,14 +52,14 @@ def booking_cancelled(*, booking: Booking, by_learner: bool) -> None:
     """A booking was cancelled: cancel its pending reminders, tell the learner (and volunteer)."""
     message_cancel_for_booking(booking=booking, reason=_("予約がキャンセルされました"))
     compose.learner_message(
-        kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"booking:{booking.pk}:cancelled",
+        kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"{booking_key(booking)}:cancelled",
         extra={"by_learner": by_learner}, with_sequence=False,
     )
     lesson = booking.lesson
     if lesson is not None and lesson.is_active:
         compose.volunteer_sms(
             kind=Message.Kind.VOLUNTEER_BOOKING_CANCELLED, lesson=lesson,
-            key=f"booking:{booking.pk}:volunteer_cancelled", extra={"learner": booking.learner.given_name},
+            key=f"{booking_key(booking)}:volunteer_cancelled", extra={"learner": booking.learner.given_name},
             with_sequence=False,
         )
 
@@ -84,7 +85,7 @@ def lesson_changed(*, lesson: Lesson) -> None:
         booking.lesson = lesson
         compose.learner_message(
             kind=Message.Kind.LEARNER_CHANGED, booking=booking,
-            key=f"booking:{booking.pk}:changed:{lesson.sequence}", not_after=lesson.starts_at,
+            key=f"{booking_key(booking)}:changed:{lesson.sequence}", not_after=lesson.starts_at,
         )
         compose.learner_reminders(booking, now=now)
     compose.volunteer_sms(
@@ -108,7 +109,7 @@ def lesson_cancelled(*, lesson: Lesson) -> None:
         if booking.is_active or went_with_lesson:
             booking.lesson = lesson
             compose.learner_message(
-                kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"booking:{booking.pk}:cancelled",
+                kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"{booking_key(booking)}:cancelled",
                 extra={"by_learner": False}, with_sequence=False,
             )
     compose.volunteer_sms(
