@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from literacy.core.errors import (
+    ConflictError,
     InvalidStateChange,
     LearnerAlreadyBooked,
     LessonFull,
@@ -95,6 +96,12 @@ def booking_create(
         )
     except _IdempotentReplay:
         return _replay(municipality=municipality, idempotency_key=idempotency_key)
+    except ConflictError:
+        # A retry that lost the race to its own first attempt gets that result, not an error.
+        earlier = idempotency_key and _replay(municipality=municipality, idempotency_key=idempotency_key)
+        if earlier:
+            return earlier
+        raise
 
 
 def _replay(*, municipality, idempotency_key: str) -> BookingResult | None:
@@ -117,8 +124,11 @@ def _booking_create(
             name_kana=learner_details.name_kana, reminder_channel=learner_details.reminder_channel,
             channel=channel, consent_taken_by=entered_by, proxy=learner_details.proxy, now=now,
         )
-    # Lock order everywhere: learner, then lesson. A double click waits here for the first click.
+    # Lock order everywhere: learner, then lesson. A double click waits here for the first click,
+    # then finds the first click's booking under the same idempotency key.
     learner = Learner.objects.select_for_update().get(pk=learner.pk)
+    if idempotency_key and Booking.objects.filter(municipality=municipality, idempotency_key=idempotency_key).exists():
+        raise _IdempotentReplay()
     booking = Booking(
         municipality=municipality, learner=learner, channel=channel, entered_by=entered_by,
         idempotency_key=idempotency_key or None, booked_by_proxy=booked_by_proxy,
@@ -257,7 +267,7 @@ def booking_cancel(
     now = now or timezone.now()
     if booking.lesson_id:
         Lesson.objects.select_for_update().filter(pk=booking.lesson_id).first()
-    booking = Booking.objects.select_for_update().select_related("lesson", "help_request").get(pk=booking.pk)
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("lesson", "help_request").get(pk=booking.pk)
     if booking.state == Booking.State.CANCELLED:
         return booking
     if booking.state not in Booking.ACTIVE_STATES:

@@ -160,7 +160,7 @@ def offer_accept(*, offer: Offer, volunteer: Volunteer, now: dt.datetime | None 
     if offer.volunteer_id != volunteer.pk:
         raise NotFoundError()
     help_request = HelpRequest.objects.select_for_update().get(pk=offer.help_request_id)
-    offer = Offer.objects.select_for_update().select_related("volunteer").get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("volunteer").get(pk=offer.pk)
     if offer.state != Offer.State.PENDING or help_request.state not in HelpRequest.ACTIVE_STATES:
         raise OfferNotAvailable()
     if offer.expires_at <= now:
