@@ -210,9 +210,9 @@ def followup_reminders_failed(*, message: Message, detail: str):
     """Put the learner in the coordinators' queue: nobody is left behind by a failed reminder."""
     if message.learner_id is None:
         return None
-    subject = {"booking_id": message.booking_id} if message.booking_id else {"learner_id": message.learner_id}
+    subject = {"booking_id": message.booking_id} if message.booking_id else {}
     return followup_open(
-        municipality=message.municipality, kind=FollowUp.Kind.REMINDERS_FAILED,
+        municipality=message.municipality, kind=FollowUp.Kind.REMINDERS_FAILED, learner_id=message.learner_id,
         detail=f"{message.get_kind_display()} → {message.to}: {detail}", **subject,
     )
 

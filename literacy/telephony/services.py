@@ -77,8 +77,10 @@ def booking_named_in(text: str, bookings: list[Booking]) -> Booking | None:
     return named[0] if len(named) == 1 else None
 
 
-def reply_text(template: str, municipality: Municipality, *, booking: Booking | None = None,
+def reply_text(template: str, municipality: Municipality | None, *, booking: Booking | None = None,
                language: str = "ja") -> str:
+    if municipality is None:
+        return ""  # no program is set up yet: nothing to say on its behalf
     context = texts.booking_context(booking) if booking else {}
     context.update(program=municipality.program_name, phone=texts.display_phone(municipality.program_phone))
     return texts.render_sms(f"notifications/sms/{template}.txt", context, zone=municipality.zone, language=language)
