@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from literacy.notifications import compose, quiet_hours
-from literacy.notifications.models import Message
+from literacy.notifications.models import DeliveryEvent, Message
 from literacy.notifications.providers import (
     PermanentSendError,
     Provider,
@@ -212,19 +212,17 @@ def _locked(message: Message, worker: str) -> Message | None:
 
 @transaction.atomic
 def _record_sent(message: Message, worker: str, result: SendResult) -> str:
-    current = _locked(message, worker)
-    if current is None:
+    now = timezone.now()
+    # One conditional UPDATE: it only lands if this worker still holds the row (the hot path).
+    updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING, leased_by=worker).update(
+        state=Message.State.SENT, provider_id=result.provider_id, sent_at=now, lease_until=None,
+        error_code="", error_message="", updated_at=now,
+    )
+    if not updated:
+        logger.warning("message %s changed hands while sending (worker %s)", message.pk, worker)
         return "lost"
-    current.state = Message.State.SENT
-    current.provider_id = result.provider_id
-    current.sent_at = timezone.now()
-    current.lease_until = None
-    current.error_code = ""
-    current.error_message = ""
-    current.save(update_fields=["state", "provider_id", "sent_at", "lease_until", "error_code",
-                                "error_message", "updated_at"])
-    if current.provider_id:
-        apply_early_events(current)
+    if result.provider_id and DeliveryEvent.objects.filter(provider_id=result.provider_id, message__isnull=True).exists():
+        apply_early_events(Message.objects.select_for_update().get(pk=message.pk))
     return "sent"
 
 
