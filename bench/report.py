@@ -1,0 +1,38 @@
+"""Render docs/performance.md from the JSON of a `make bench` run."""
+
+from __future__ import annotations
+
+
+def _row(name: str, result: dict, ratio_key: str, target: str, limit: float | None) -> str:
+    ratio = result.get(ratio_key)
+    met = "" if limit is None or ratio is None else ("met" if ratio <= limit else "**not met**")
+    return (f"| {name} | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} | {ratio if ratio is not None else '—'}× "
+            f"| {target} | {met} |")
+
+
+def render(*, runs: dict, machine: str, date: str) -> str:
+    lines = [
+        "# Performance",
+        "",
+        f"Measured by `make bench` on {date} ({machine}). Each figure is compared with a baseline taken in the",
+        "same run on the same database, because these machines are noisy: the ratio is the result, the",
+        "milliseconds are beside it for scale. Regenerate with `make bench`.",
+        "",
+    ]
+    for label, run in runs.items():
+        b = run["benchmarks"]
+        lines += [
+            f"## {label} ({run['scale']}, {run['database']})",
+            "",
+            f"Data generated in {run['generation_s']} s; peak memory of the benchmark process {run['peak_rss_mb']} MB.",
+            "",
+            "| benchmark | p50 ms | p95 ms | ratio to baseline | target | |",
+            "|---|---|---|---|---|---|",
+            f"| primary-key fetch (baseline) | {b['pk_fetch']['p50_ms']:.2f} | {b['pk_fetch']['p95_ms']:.2f} | 1× | | |",
+            _row("bookable times, one topic at one venue, 14 days", b["bookable_times_14d"], "ratio_p95_to_pk_p95",
+                 "p95 ≤ 20× PK p95", 20),
+            _row(f"matching one request over {b['matching_10k_volunteers']['volunteers']:,} volunteers",
+                 b["matching_10k_volunteers"], "ratio_p50_to_pk_p50", "—", None),
+            "",
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,69 @@
+"""`make bench`: generate each data set on a fresh database, run every benchmark, and write
+docs/performance.md from what was measured in this run (with the machine and the date).
+
+Each (database, scale) runs in its own process so settings and memory are clean:
+  SQLite, city · PostgreSQL, city · PostgreSQL, prefecture (skip with BENCH_SCALES=city).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = os.environ.get("BENCH_PG_DB", "oshieai_bench")
+
+
+def pg_recreate(name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def run_suite(label: str, database_url: str, scale: str) -> dict:
+    out = OUT / f"{label}.json"
+    print(f"\n=== {label}: {scale} on {database_url.split('@')[-1]}", flush=True)
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "literacy.settings.local",
+           "DEBUG": "false", "LOG_LEVEL": "WARNING"}
+    subprocess.run([sys.executable, "-m", "bench.suite", "--scale", scale, "--out", str(out)],
+                   cwd=ROOT, env=env, check=True)
+    return json.loads(out.read_text())
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    scales = os.environ.get("BENCH_SCALES", "city,prefecture").split(",")
+    runs = {}
+    sqlite_file = OUT / "city.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+    runs["sqlite-city"] = run_suite("sqlite-city", f"sqlite:///{sqlite_file}", "city")
+    runs["postgres-city"] = run_suite("postgres-city", pg_recreate(PG_BENCH_DB), "city")
+    if "prefecture" in scales:
+        runs["postgres-prefecture"] = run_suite("postgres-prefecture", pg_recreate(PG_BENCH_DB), "prefecture")
+    write_report(runs)
+
+
+def write_report(runs: dict) -> None:
+    from bench.report import render
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    text = render(runs=runs, machine=machine, date=dt.date.today().isoformat())  # noqa: DTZ011
+    target = ROOT / "docs" / "performance.md"
+    target.write_text(text)
+    print(f"\nWrote {target.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The admin: every page answers, search finds what a coordinator types, lists stay cheap, cities stay apart."""
+
+from io import StringIO
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.test import RequestFactory
+from django.urls import reverse
+
+from literacy.accounts.models import User
+from literacy.core.demo_seed import ADMIN_EMAIL, COORDINATOR_EMAIL
+from literacy.core.phones import parse_phone
+from literacy.people.admin import LearnerAdminForm
+from literacy.people.models import Learner, Volunteer
+from literacy.scheduling.admin import LessonAdmin
+from literacy.scheduling.models import Booking, Lesson
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+# Large enough for a list page with its filters, far below one query per row (50 rows a page).
+MAX_CHANGELIST_QUERIES = 12
+
+
+@pytest.fixture
+def demo_city(clock):
+    call_command("seed_demo", stdout=StringIO())
+
+
+@pytest.fixture
+def superuser_client(demo_city, client):
+    client.force_login(User.objects.get(email=ADMIN_EMAIL))
+    return client
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def registered_models():
+    return sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def test_every_model_of_the_domain_is_registered():
+    labels = {model._meta.label for model in admin.site._registry}
+    expected = {
+        "places.Municipality", "places.District", "places.Venue", "curriculum.Topic", "curriculum.Skill",
+        "people.Learner", "people.Volunteer", "people.Availability", "people.AvailabilityException",
+        "scheduling.HelpRequest", "scheduling.Offer", "scheduling.Lesson", "scheduling.Booking",
+        "scheduling.LessonReport", "scheduling.LearnerProgress", "followups.FollowUp", "kiosk.KioskDevice",
+        "accounts.User", "accounts.CoordinatorRole",
+    }
+    assert expected <= labels
+
+
+def test_every_changelist_add_and_change_page_answers(superuser_client):
+    failures = []
+    for model in registered_models():
+        urls = [admin_url(model, "changelist"), admin_url(model, "add")]
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            urls.append(admin_url(model, "change", first.pk))
+        for url in urls:
+            response = superuser_client.get(url)
+            if response.status_code != 200:
+                failures.append((url, response.status_code))
+    assert failures == []
+
+
+def test_search_answers_on_every_changelist(superuser_client):
+    failures = []
+    for model, model_admin in admin.site._registry.items():
+        if model_admin.search_fields:
+            response = superuser_client.get(admin_url(model, "changelist"), {"q": "八女"})
+            if response.status_code != 200:
+                failures.append((model._meta.label, response.status_code))
+    assert failures == []
+
+
+def test_search_finds_a_learner_by_the_number_as_people_write_it(superuser_client):
+    learner = Learner.objects.filter(phone_kind="mobile").exclude(name="").order_by("pk").first()
+    written = parse_phone(learner.phone).national  # e.g. 090-1234-5678
+    response = superuser_client.get(admin_url(Learner, "changelist"), {"q": written})
+    assert response.status_code == 200
+    assert learner in response.context["cl"].result_list
+
+
+def test_search_finds_a_booking_by_its_code_and_a_volunteer_by_kana(superuser_client):
+    booking = Booking.objects.order_by("pk").first()
+    response = superuser_client.get(admin_url(Booking, "changelist"), {"q": booking.code})
+    assert list(response.context["cl"].result_list) == [booking]
+    volunteer = Volunteer.objects.order_by("pk").first()
+    response = superuser_client.get(admin_url(Volunteer, "changelist"), {"q": volunteer.name_kana})
+    assert volunteer in response.context["cl"].result_list
+
+
+def test_changelists_run_a_bounded_number_of_queries(superuser_client, django_assert_max_num_queries):
+    for model in registered_models():
+        url = admin_url(model, "changelist")
+        with django_assert_max_num_queries(MAX_CHANGELIST_QUERIES, info=model._meta.label):
+            response = superuser_client.get(url)
+        assert response.status_code == 200
+
+
+def test_a_coordinator_sees_only_their_own_city(demo_city, client):
+    elsewhere = factories.LearnerFactory(name="久留米 太郎", phone="+819011112222")
+    client.force_login(User.objects.get(email=COORDINATOR_EMAIL))
+    response = client.get(admin_url(Learner, "changelist"))
+    assert response.status_code == 200
+    shown = list(response.context["cl"].queryset)
+    assert elsewhere not in shown
+    assert {learner.municipality.jis_code for learner in shown} == {"402109"}
+    assert client.get(admin_url(Learner, "change", elsewhere.pk)).status_code != 200
+    # No account administration for coordinators.
+    assert client.get(admin_url(User, "changelist")).status_code == 403
+
+
+def test_learner_form_stores_e164_and_refuses_sms_for_a_landline(municipality):
+    data = {
+        "municipality": municipality.pk, "name": "八女 和子", "name_kana": "やめ かずこ", "phone": "0943-22-1234",
+        "reminder_channel": "sms", "device": "unknown", "created_channel": "phone_desk",
+    }
+    form = LearnerAdminForm(data=data)
+    assert not form.is_valid()
+    assert "reminder_channel" in form.errors
+
+    form = LearnerAdminForm(data={**data, "reminder_channel": "voice"})
+    assert form.is_valid(), form.errors
+    learner = form.save()
+    assert learner.phone == "+81943221234" and learner.phone_kind == "landline"
+
+
+def test_editing_a_lessons_time_in_the_admin_raises_its_sequence(clock):
+    lesson = factories.LessonFactory()
+    request = RequestFactory().post("/")
+    request.user = factories.UserFactory(is_staff=True, is_superuser=True)
+
+    class ChangedForm:
+        changed_data = ["starts_at"]
+
+    LessonAdmin(Lesson, admin.site).save_model(request, lesson, ChangedForm(), change=True)
+    lesson.refresh_from_db()
+    assert lesson.sequence == 1
