@@ -3,7 +3,14 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.notifications.conftest import booking, daytime, lesson, learner, memory_outbox, twilio_settings  # noqa: F401
+from tests.notifications.conftest import (  # noqa: F401
+    booking,
+    daytime,
+    learner,
+    lesson,
+    memory_outbox,
+    twilio_settings,
+)
 from tests.notifications.fake_twilio import AUTH_TOKEN
 
 
