@@ -9,3 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "literacy.settings.local")
 app = Celery("literacy")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Beat only enqueues; whichever worker picks a task up claims outbox rows with SKIP LOCKED, so
+# running several workers (or beat firing twice) never sends a message twice.
+app.conf.beat_schedule = {
+    "dispatch-outbox": {"task": "notifications.dispatch_outbox", "schedule": 5.0},
+    "offers-expire-due": {"task": "notifications.run_job", "schedule": 60.0, "args": ("offers_expire_due",)},
+    "help-requests-escalate-due": {
+        "task": "notifications.run_job", "schedule": 60.0, "args": ("help_requests_escalate_due",),
+    },
+}

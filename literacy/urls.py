@@ -12,4 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("twilio/", include("literacy.telephony.urls")),
+    path("", include("literacy.notifications.urls")),
 ]

@@ -15,6 +15,28 @@ class MessageQuerySet(models.QuerySet):
 
 
 class Message(models.Model):
+    class Kind(models.TextChoices):
+        LEARNER_CONFIRMATION = "learner_confirmation", _("予約確定のお知らせ")
+        LEARNER_PENDING = "learner_pending", _("予約受付（確認待ち）のお知らせ")
+        LEARNER_REMINDER_DAY_BEFORE = "learner_reminder_day_before", _("前日のお知らせ")
+        LEARNER_REMINDER_MORNING = "learner_reminder_morning", _("当日朝のお知らせ")
+        LEARNER_CHANGED = "learner_changed", _("日時変更のお知らせ")
+        LEARNER_CANCELLED = "learner_cancelled", _("キャンセルのお知らせ")
+        VOLUNTEER_OFFER = "volunteer_offer", _("ボランティアへの依頼")
+        VOLUNTEER_CONFIRMATION = "volunteer_confirmation", _("ボランティアへの確定連絡")
+        VOLUNTEER_INVITE = "volunteer_invite", _("カレンダー招待")
+        VOLUNTEER_INVITE_CANCEL = "volunteer_invite_cancel", _("カレンダー招待の取り消し")
+        VOLUNTEER_CHANGED = "volunteer_changed", _("ボランティアへの変更連絡")
+        VOLUNTEER_CANCELLED = "volunteer_cancelled", _("ボランティアへの中止連絡")
+        VOLUNTEER_BOOKING_CANCELLED = "volunteer_booking_cancelled", _("受講者キャンセルの連絡")
+        COORDINATOR_ALERT = "coordinator_alert", _("担当者への通知")
+
+    # Messages that only make sense while their booking still stands (re-checked before sending).
+    NEEDS_ACTIVE_BOOKING = (Kind.LEARNER_CONFIRMATION, Kind.LEARNER_PENDING,
+                            Kind.LEARNER_REMINDER_DAY_BEFORE, Kind.LEARNER_REMINDER_MORNING,
+                            Kind.LEARNER_CHANGED)
+    REMINDER_KINDS = (Kind.LEARNER_REMINDER_DAY_BEFORE, Kind.LEARNER_REMINDER_MORNING)
+
     class Channel(models.TextChoices):
         SMS = "sms", _("ショートメール")
         VOICE = "voice", _("電話")
@@ -33,12 +55,15 @@ class Message(models.Model):
 
     FINAL_STATES = (State.DELIVERED, State.UNDELIVERED, State.FAILED, State.CANCELLED,
                     State.EXPIRED, State.SKIPPED)
+    # Order in which provider callbacks may move a sent message; a lower rank never wins.
+    STATE_RANK = {State.PENDING: 0, State.SENDING: 1, State.SENT: 2, State.DELIVERED: 3,
+                  State.UNDELIVERED: 3, State.FAILED: 3}
 
     municipality = models.ForeignKey(
         "places.Municipality", on_delete=models.CASCADE, related_name="messages"
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     to = models.CharField(max_length=254, help_text=_("E.164 の電話番号またはメールアドレス"))
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
@@ -95,6 +120,14 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.channel}:{self.kind} → {self.to} ({self.state})"
 
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+    @property
+    def for_learner(self) -> bool:
+        return self.learner_id is not None and self.channel in (self.Channel.SMS, self.Channel.VOICE)
+
 
 class DeliveryEvent(models.Model):
     """A status callback from the provider. (message id, status) is unique: callbacks repeat."""
@@ -107,6 +140,8 @@ class DeliveryEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("配信状況")
+        verbose_name_plural = _("配信状況")
         ordering = ["received_at"]
         constraints = [
             models.UniqueConstraint(fields=["provider_id", "status"], name="delivery_event_unique"),
@@ -126,7 +161,15 @@ class InboundMessage(models.Model):
     learner = models.ForeignKey("people.Learner", null=True, on_delete=models.SET_NULL, related_name="+")
     booking = models.ForeignKey("scheduling.Booking", null=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField(max_length=30, blank=True)
+    # The outbound message a keypress answered (a voice reminder), if any.
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
+    )
+    reply = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("受信メッセージ")
+        verbose_name_plural = _("受信メッセージ")
         ordering = ["-received_at"]
+        indexes = [models.Index(fields=["from_number", "received_at"])]

@@ -1,44 +1,138 @@
 """What scheduling tells the outbox. Called inside the service's transaction, so the messages
 are written atomically with the change that causes them (and vanish with it on rollback).
 
-Each function writes Message rows only; nothing here talks to the network.
+Each function writes Message rows only; nothing here talks to the network. Call them after the
+change is saved (a rescheduled lesson's new `sequence` included): they read the current state.
+Calling one twice is harmless: every message has an idempotency key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from literacy.notifications import compose, ical
+from literacy.notifications.compose import booking_key
+from literacy.notifications.models import Message
+from literacy.notifications.services import message_cancel_for_booking, messages_cancel
 
 if TYPE_CHECKING:
     from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
 
+# Bookings cancelled this close before their lesson was cancelled went down with it.
+CANCELLED_WITH_LESSON = dt.timedelta(minutes=5)
+NOTICE_KINDS = (Message.Kind.LEARNER_CANCELLED, Message.Kind.VOLUNTEER_CANCELLED,
+                Message.Kind.VOLUNTEER_INVITE_CANCEL)
+
 
 def booking_confirmed(*, booking: Booking) -> None:
     """A learner's place in a lesson is fixed: confirm to them, schedule their reminders."""
+    lesson = booking.lesson
+    compose.learner_message(
+        kind=Message.Kind.LEARNER_CONFIRMATION, booking=booking,
+        key=f"{booking_key(booking)}:confirmation:{lesson.sequence}", not_after=lesson.starts_at,
+    )
+    compose.learner_reminders(booking, now=timezone.now())
 
 
 def booking_pending(*, booking: Booking) -> None:
     """A learner chose a time that a volunteer must still accept: tell them who will call."""
+    wish = booking.help_request
+    compose.learner_message(
+        kind=Message.Kind.LEARNER_PENDING, booking=booking, key=f"booking:{booking.pk}:request:{booking.help_request_id}:pending",
+        not_after=wish.wanted_starts_at if wish else None, with_sequence=False,
+    )
 
 
 def booking_cancelled(*, booking: Booking, by_learner: bool) -> None:
     """A booking was cancelled: cancel its pending reminders, tell the learner (and volunteer)."""
+    message_cancel_for_booking(booking=booking, reason=_("予約がキャンセルされました"))
+    compose.learner_message(
+        kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"{booking_key(booking)}:cancelled",
+        extra={"by_learner": by_learner}, with_sequence=False,
+    )
+    lesson = booking.lesson
+    if lesson is not None and lesson.is_active:
+        compose.volunteer_sms(
+            kind=Message.Kind.VOLUNTEER_BOOKING_CANCELLED, lesson=lesson,
+            key=f"{booking_key(booking)}:volunteer_cancelled", extra={"learner": booking.learner.given_name},
+            with_sequence=False,
+        )
 
 
 def lesson_scheduled(*, lesson: Lesson) -> None:
     """A lesson was fixed: the volunteer gets a calendar invite and an SMS."""
+    compose.volunteer_sms(
+        kind=Message.Kind.VOLUNTEER_CONFIRMATION, lesson=lesson,
+        key=f"lesson:{lesson.pk}:volunteer_confirmation:{lesson.sequence}", not_after=lesson.starts_at,
+    )
+    compose.volunteer_invite(lesson=lesson, method=ical.REQUEST, key=f"lesson:{lesson.pk}:invite:{lesson.sequence}")
 
 
 def lesson_changed(*, lesson: Lesson) -> None:
     """A lesson moved: an updated invite (same UID, higher SEQUENCE), notices, fresh reminders."""
+    messages_cancel(
+        messages=Message.objects.filter(Q(lesson=lesson) | Q(booking__lesson=lesson))
+        .exclude(lesson_sequence=lesson.sequence).exclude(lesson_sequence__isnull=True),
+        reason=_("日時・会場が変更されました"),
+    )
+    now = timezone.now()
+    for booking in lesson.bookings.filter(state="booked").select_related("learner", "municipality"):
+        booking.lesson = lesson
+        compose.learner_message(
+            kind=Message.Kind.LEARNER_CHANGED, booking=booking,
+            key=f"{booking_key(booking)}:changed:{lesson.sequence}", not_after=lesson.starts_at,
+        )
+        compose.learner_reminders(booking, now=now)
+    compose.volunteer_sms(
+        kind=Message.Kind.VOLUNTEER_CHANGED, lesson=lesson,
+        key=f"lesson:{lesson.pk}:volunteer_changed:{lesson.sequence}", not_after=lesson.starts_at,
+    )
+    compose.volunteer_invite(
+        lesson=lesson, method=ical.REQUEST, key=f"lesson:{lesson.pk}:invite:{lesson.sequence}", changed=True,
+    )
 
 
 def lesson_cancelled(*, lesson: Lesson) -> None:
     """A lesson was cancelled: METHOD:CANCEL to the volunteer, notices to its learners."""
+    messages_cancel(
+        messages=Message.objects.filter(Q(lesson=lesson) | Q(booking__lesson=lesson)).exclude(kind__in=NOTICE_KINDS),
+        reason=_("レッスンが中止になりました"),
+    )
+    cutoff = (lesson.cancelled_at or timezone.now()) - CANCELLED_WITH_LESSON
+    for booking in lesson.bookings.select_related("learner", "municipality"):
+        went_with_lesson = booking.state == "cancelled" and (booking.cancelled_at is None or booking.cancelled_at >= cutoff)
+        if booking.is_active or went_with_lesson:
+            booking.lesson = lesson
+            compose.learner_message(
+                kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"{booking_key(booking)}:cancelled",
+                extra={"by_learner": False}, with_sequence=False,
+            )
+    compose.volunteer_sms(
+        kind=Message.Kind.VOLUNTEER_CANCELLED, lesson=lesson, key=f"lesson:{lesson.pk}:volunteer_cancelled",
+        with_sequence=False,
+    )
+    compose.volunteer_invite(lesson=lesson, method=ical.CANCEL, key=f"lesson:{lesson.pk}:invite_cancel")
 
 
 def offer_created(*, offer: Offer) -> None:
     """A volunteer is offered a request: SMS/email with a signed link."""
+    compose.offer_messages(offer)
 
 
 def request_escalated(*, help_request: HelpRequest) -> None:
     """No volunteer accepted in time: alert the coordinators."""
+    learner = help_request.learner
+    compose.coordinator_alert(
+        municipality=help_request.municipality, key=f"request:{help_request.pk}:escalated",
+        headline=_("期限までにボランティアが決まらない依頼があります"),
+        detail=_("%(learner)s様（%(phone)s）／%(topic)s／希望: %(when)s") % {
+            "learner": learner.name, "phone": learner.phone, "topic": help_request.topic.name,
+            "when": timezone.localtime(help_request.wanted_starts_at, help_request.municipality.zone)
+            .strftime("%Y-%m-%d %H:%M") if help_request.wanted_starts_at else help_request.preference_note,
+        },
+    )

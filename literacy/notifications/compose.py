@@ -1,0 +1,211 @@
+"""Builds outbox rows from domain objects: who gets what, by which channel, saying what, when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from literacy.notifications import ical, texts
+from literacy.notifications.links import offer_link
+from literacy.notifications.models import Message
+from literacy.notifications.services import message_enqueue
+from literacy.people.models import Learner
+
+# The day-before reminder goes out at this local time: early enough to retry an unanswered
+# call and still leave a coordinator the afternoon to phone.
+DAY_BEFORE_AT = dt.time(10, 0)
+# A reminder closer than this to the confirmation (or to now) would only repeat it.
+MIN_REMINDER_GAP = dt.timedelta(hours=6)
+# No morning reminder when the lesson starts this soon after the allowed hours begin.
+MORNING_MIN_LEAD = dt.timedelta(minutes=60)
+
+
+def booking_key(booking) -> str:
+    """Idempotency keys name the lesson too: a booking re-matched to a new lesson is new news."""
+    return f"booking:{booking.pk}:lesson:{booking.lesson_id or 0}"
+
+
+def learner_channel(learner: Learner) -> str | None:
+    """SMS only to a mobile that has not opted out; a call for landlines and for callers."""
+    if learner.reminder_channel == Learner.ReminderChannel.NONE or not learner.phone:
+        return None
+    if learner.reminder_channel == Learner.ReminderChannel.SMS and learner.can_receive_sms:
+        return Message.Channel.SMS
+    if learner.reminder_channel == Learner.ReminderChannel.SMS and learner.sms_opted_out_at:
+        return None
+    return Message.Channel.VOICE
+
+
+def spoken_code(code: str) -> str:
+    # Polly reads "123456" as a number (十二万…); separated digits are read one by one.
+    return "、".join(code)
+
+
+def learner_text(*, kind: str, booking, channel: str, extra: dict | None = None) -> str:
+    municipality = booking.municipality
+    context = {**texts.booking_context(booking), **(extra or {})}
+    if context["starts_at"] is None and booking.help_request_id:
+        context["starts_at"] = booking.help_request.wanted_starts_at
+    language = booking.learner.language or "ja"
+    if channel == Message.Channel.SMS:
+        return texts.render_sms(f"notifications/sms/{kind}.txt", context, zone=municipality.zone, language=language)
+    context["code_spoken"] = spoken_code(booking.code)
+    return texts.render_line(f"notifications/voice/{kind}.txt", context, zone=municipality.zone, language=language)
+
+
+def learner_message(
+    *, kind: str, booking, key: str, send_after: dt.datetime | None = None,
+    not_after: dt.datetime | None = None, extra: dict | None = None, channel: str | None = None,
+    with_sequence: bool = True, fallback_of: Message | None = None,
+) -> Message | None:
+    learner = booking.learner
+    channel = channel or learner_channel(learner)
+    if channel is None:
+        return None
+    lesson = booking.lesson
+    return message_enqueue(
+        municipality=booking.municipality, channel=channel, kind=kind, to=learner.phone,
+        body=learner_text(kind=kind, booking=booking, channel=channel, extra=extra),
+        idempotency_key=f"{key}:{channel}", send_after=send_after, not_after=not_after,
+        payload={"extra": extra or {}}, learner=learner, booking=booking, lesson=lesson,
+        lesson_sequence=lesson.sequence if (lesson and with_sequence) else None, fallback_of=fallback_of,
+    )
+
+
+def voice_fallback(message: Message) -> Message | None:
+    """The same learner message as a call (Twilio said the number cannot take SMS)."""
+    if message.booking is None:
+        return None
+    return learner_message(
+        kind=message.kind, booking=message.booking, key=message.idempotency_key, channel=Message.Channel.VOICE,
+        send_after=timezone.now(), not_after=message.not_after, extra=message.payload.get("extra"),
+        with_sequence=message.lesson_sequence is not None, fallback_of=message,
+    )
+
+
+def reminder_times(booking, *, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """(kind, send time) for the day-before and morning reminders that are still worth sending."""
+    lesson = booking.lesson
+    municipality = booking.municipality
+    zone = municipality.zone
+    lesson_day = lesson.starts_at.astimezone(zone).date()
+    day_before = dt.datetime.combine(lesson_day - dt.timedelta(days=1), DAY_BEFORE_AT, tzinfo=zone)
+    morning = dt.datetime.combine(lesson_day, municipality.quiet_hours_end, tzinfo=zone)
+    wanted = [(Message.Kind.LEARNER_REMINDER_DAY_BEFORE, day_before)]
+    if lesson.starts_at - morning >= MORNING_MIN_LEAD:
+        wanted.append((Message.Kind.LEARNER_REMINDER_MORNING, morning))
+    return [(kind, at) for kind, at in wanted if at - now >= MIN_REMINDER_GAP]
+
+
+def learner_reminders(booking, *, now: dt.datetime) -> list[Message]:
+    written = []
+    for kind, at in reminder_times(booking, now=now):
+        message = learner_message(
+            kind=kind, booking=booking, key=f"{booking_key(booking)}:{kind}:{booking.lesson.sequence}",
+            send_after=at, not_after=booking.lesson.starts_at,
+        )
+        if message:
+            written.append(message)
+    return written
+
+
+def lesson_context(lesson) -> dict:
+    municipality = lesson.municipality
+    return {
+        "name": lesson.volunteer.name,
+        "starts_at": lesson.starts_at,
+        "ends_at": lesson.ends_at,
+        "venue": lesson.venue.name,
+        "address": lesson.venue.address,
+        "topic": lesson.title or lesson.topic.name,
+        "program": municipality.program_name,
+        "phone": texts.display_phone(municipality.program_phone),
+    }
+
+
+def volunteer_sms(*, kind: str, lesson, key: str, extra: dict | None = None, with_sequence: bool = True,
+                  offer=None, not_after: dt.datetime | None = None) -> Message | None:
+    volunteer = lesson.volunteer if lesson is not None else offer.volunteer
+    if not volunteer.phone:
+        return None
+    context = {**(extra or {})}
+    if lesson is not None:
+        context = {**lesson_context(lesson), **context}
+    municipality = volunteer.municipality
+    body = texts.render_line(f"notifications/sms/{kind}.txt", context, zone=municipality.zone)
+    return message_enqueue(
+        municipality=municipality, channel=Message.Channel.SMS, kind=kind, to=volunteer.phone, body=body,
+        idempotency_key=f"{key}:sms", volunteer=volunteer, lesson=lesson, offer=offer, not_after=not_after,
+        lesson_sequence=lesson.sequence if (lesson is not None and with_sequence) else None,
+    )
+
+
+def volunteer_invite(*, lesson, method: str, key: str, changed: bool = False) -> Message | None:
+    """An email with the ICS attached, Content-Type text/calendar; method=REQUEST or CANCEL."""
+    email = lesson.volunteer.user.email
+    if not email:
+        return None
+    cancel = method == ical.CANCEL
+    kind = Message.Kind.VOLUNTEER_INVITE_CANCEL if cancel else Message.Kind.VOLUNTEER_INVITE
+    context = {**lesson_context(lesson), "changed": changed, "reason": lesson.cancel_reason,
+               "description": ical.description_text(lesson)}
+    text = texts.render_email(f"notifications/email/{kind}", context, zone=lesson.municipality.zone)
+    return message_enqueue(
+        municipality=lesson.municipality, channel=Message.Channel.EMAIL, kind=kind, to=email,
+        subject=text.subject, body=text.body, idempotency_key=f"{key}:email",
+        payload={"ics": ical.lesson_invite(lesson=lesson, method=method), "ics_method": method},
+        volunteer=lesson.volunteer, lesson=lesson, lesson_sequence=None if cancel else lesson.sequence,
+    )
+
+
+def offer_messages(offer) -> list[Message]:
+    help_request = offer.help_request
+    volunteer = offer.volunteer
+    municipality = volunteer.municipality
+    starts_at = help_request.wanted_starts_at
+    link = offer_link(offer)
+    venue = help_request.venue.name if help_request.venue else (
+        help_request.district.name if help_request.district else "")
+    context = {
+        "name": volunteer.name, "starts_at": starts_at, "ends_at": help_request.wanted_ends_at,
+        "venue": venue, "address": help_request.venue.address if help_request.venue else "",
+        "topic": help_request.topic.name, "expires_at": offer.expires_at, "link": link,
+        "program": municipality.program_name, "phone": texts.display_phone(municipality.program_phone),
+        "reasons": "",
+    }
+    written = []
+    if volunteer.phone:
+        body = texts.render_line("notifications/sms/volunteer_offer.txt", context, zone=municipality.zone)
+        written.append(message_enqueue(
+            municipality=municipality, channel=Message.Channel.SMS, kind=Message.Kind.VOLUNTEER_OFFER,
+            to=volunteer.phone, body=body, idempotency_key=f"offer:{offer.pk}:sms", volunteer=volunteer,
+            offer=offer, not_after=offer.expires_at,
+        ))
+    if volunteer.user.email:
+        text = texts.render_email("notifications/email/volunteer_offer", context, zone=municipality.zone)
+        written.append(message_enqueue(
+            municipality=municipality, channel=Message.Channel.EMAIL, kind=Message.Kind.VOLUNTEER_OFFER,
+            to=volunteer.user.email, subject=text.subject, body=text.body,
+            idempotency_key=f"offer:{offer.pk}:email", volunteer=volunteer, offer=offer, not_after=offer.expires_at,
+        ))
+    return written
+
+
+def coordinator_alert(*, municipality, key: str, headline: str, detail: str) -> list[Message]:
+    from literacy.accounts.models import User
+
+    context = {
+        "program": municipality.program_name, "headline": headline, "detail": detail,
+        "queue_link": f"{settings.SITE_URL.rstrip('/')}/city/",
+    }
+    text = texts.render_email("notifications/email/coordinator_alert", context, zone=municipality.zone)
+    coordinators = User.objects.filter(coordinator_roles__municipality=municipality, is_active=True).distinct()
+    return [
+        message_enqueue(
+            municipality=municipality, channel=Message.Channel.EMAIL, kind=Message.Kind.COORDINATOR_ALERT,
+            to=user.email, subject=text.subject, body=text.body, idempotency_key=f"{key}:user{user.pk}",
+        )
+        for user in coordinators
+    ]

@@ -1,0 +1,75 @@
+"""Celery: a real worker on the local Redis runs the same dispatcher (skipped without Redis,
+unless REQUIRE_REDIS=1, when a missing Redis fails the test instead)."""
+
+import datetime as dt
+import os
+import uuid
+
+import pytest
+from django.db import connection
+
+from literacy.notifications.models import Message
+from literacy.notifications.services import message_enqueue
+from tests import factories
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+@pytest.fixture
+def redis_url():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"REQUIRE_REDIS=1 but no Redis answers at {REDIS_URL}: {exc}")
+        pytest.skip(f"no Redis answers at {REDIS_URL} (start one, or set REQUIRE_REDIS=1 to make this fail)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def celery_worker(redis_url):
+    from celery.contrib.testing.worker import start_worker
+
+    from literacy.celery import app
+
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")}
+    # A queue of our own, so a parallel test run on the same Redis cannot take our tasks.
+    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
+                    task_default_queue=f"test-{uuid.uuid4().hex}")
+    try:
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_celery_worker_dispatches_the_outbox(celery_worker, memory_outbox):
+    from literacy.notifications.tasks import dispatch_outbox, run_job
+
+    # Allowed all day, so the test does not depend on the hour it runs at.
+    municipality = factories.MunicipalityFactory(quiet_hours_end=dt.time(0, 0), quiet_hours_start=dt.time(23, 59, 59))
+    for n in range(5):
+        message_enqueue(municipality=municipality, channel="sms", kind=Message.Kind.LEARNER_CANCELLED,
+                        to="+819012345678", body=f"テスト{n}", idempotency_key=f"celery-{n}")
+    connection.close()  # the worker threads open their own connections
+
+    results = [dispatch_outbox.delay(batch=3) for _ in range(3)]
+    outcomes = [r.get(timeout=30) for r in results]
+    assert sum(o["claimed"] for o in outcomes) == 5
+    assert sorted(s.body for s in memory_outbox) == [f"テスト{n}" for n in range(5)]
+    assert Message.objects.filter(state="sent").count() == 5
+    assert run_job.delay("help_requests_escalate_due").get(timeout=30) == "0"
+
+
+def test_beat_runs_the_dispatcher_and_the_periodic_jobs():
+    from literacy.celery import app
+    from literacy.notifications import periodic
+
+    scheduled = {entry["task"]: entry for entry in app.conf.beat_schedule.values()}
+    assert "notifications.dispatch_outbox" in scheduled
+    jobs = {entry["args"][0] for entry in app.conf.beat_schedule.values() if entry["task"] == "notifications.run_job"}
+    assert jobs == {job.name for job in periodic.JOBS} - {"dispatch_outbox"}

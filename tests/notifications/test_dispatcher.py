@@ -1,0 +1,222 @@
+"""The dispatcher: claim with a lease, re-check, send outside the transaction, record."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from literacy.notifications import triggers
+from literacy.notifications.dispatcher import backoff, claim_due, dispatch_due
+from literacy.notifications.models import Message
+from literacy.notifications.services import message_enqueue, message_resend
+from literacy.scheduling.services import booking_cancel, lesson_reschedule
+from tests import factories
+from tests.conftest import TOKYO, requires_postgres
+
+K = Message.Kind
+
+
+def sms(municipality, *, key, send_after=None, not_after=None, **links):
+    return message_enqueue(
+        municipality=municipality, channel="sms", kind=K.LEARNER_CANCELLED, to="+819012345678",
+        body="テスト", idempotency_key=key, send_after=send_after, not_after=not_after, **links,
+    )
+
+
+@pytest.mark.django_db
+def test_due_messages_are_sent_through_the_provider_and_recorded(booking, memory_outbox):
+    triggers.booking_confirmed(booking=booking)
+    report = dispatch_due()
+    assert report.claimed == 1 and report.outcomes["sent"] == 1
+    confirmation = Message.objects.get(kind=K.LEARNER_CONFIRMATION)
+    assert confirmation.state == "sent" and confirmation.attempts == 1 and confirmation.provider_id
+    assert [(s.to, s.message_id) for s in memory_outbox] == [("+819012345678", confirmation.pk)]
+    assert Message.objects.filter(state="pending").count() == 2  # the reminders wait for their time
+
+
+@pytest.mark.django_db
+def test_a_booking_cancelled_after_its_reminder_was_queued_sends_nothing(booking, daytime, memory_outbox):
+    triggers.booking_confirmed(booking=booking)
+    dispatch_due()
+    memory_outbox.clear()
+    reminder = Message.objects.get(kind=K.LEARNER_REMINDER_DAY_BEFORE)
+    booking_cancel(booking=booking, reason="体調不良", by_learner=True)
+    # Even a reminder that escaped the cancel (already claimed by a worker) is caught by the re-check.
+    Message.objects.filter(pk=reminder.pk).update(state="pending")
+    daytime.move_to(dt.datetime(2026, 12, 8, 10, 0, tzinfo=TOKYO))
+    dispatch_due()
+    reminder.refresh_from_db()
+    assert reminder.state == "skipped" and reminder.error_code == "booking_inactive"
+    assert [s.body for s in memory_outbox if "明日" in s.body] == []
+
+
+@pytest.mark.django_db
+def test_a_reminder_for_a_lesson_moved_since_is_skipped(booking, lesson, daytime, memory_outbox):
+    triggers.booking_confirmed(booking=booking)
+    old_reminder = Message.objects.get(kind=K.LEARNER_REMINDER_DAY_BEFORE)
+    lesson_reschedule(lesson=lesson, starts_at=lesson.starts_at + dt.timedelta(hours=2))
+    Message.objects.filter(pk=old_reminder.pk).update(state="pending")  # as if the cancel had missed it
+    daytime.move_to(dt.datetime(2026, 12, 8, 10, 0, tzinfo=TOKYO))
+    dispatch_due()
+    old_reminder.refresh_from_db()
+    assert old_reminder.state == "skipped" and old_reminder.error_code == "lesson_changed"
+    new_reminder = Message.objects.get(kind=K.LEARNER_REMINDER_DAY_BEFORE, lesson_sequence=1)
+    assert new_reminder.state == "sent" and "16:00" in new_reminder.body
+
+
+@pytest.mark.django_db
+def test_quiet_hours_defer_to_the_next_allowed_morning(municipality, clock, memory_outbox):
+    clock.move_to(dt.datetime(2026, 12, 7, 21, 30, tzinfo=TOKYO))
+    message = sms(municipality, key="late")
+    assert dispatch_due().outcomes == {"deferred": 1}
+    message.refresh_from_db()
+    assert message.state == "pending" and message.attempts == 0
+    assert message.send_after == dt.datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO)
+    clock.move_to(dt.datetime(2026, 12, 8, 8, 59, tzinfo=TOKYO))
+    assert dispatch_due().claimed == 0
+    clock.move_to(dt.datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO))
+    assert dispatch_due().outcomes == {"sent": 1}
+    assert len(memory_outbox) == 1
+
+
+@pytest.mark.django_db
+def test_emails_are_not_held_by_quiet_hours(lesson, clock):
+    clock.move_to(dt.datetime(2026, 12, 7, 22, 0, tzinfo=TOKYO))
+    triggers.lesson_scheduled(lesson=lesson)
+    dispatch_due()
+    assert Message.objects.get(kind=K.VOLUNTEER_INVITE).state == "sent"
+    assert Message.objects.get(kind=K.VOLUNTEER_CONFIRMATION).state == "pending"
+
+
+@pytest.mark.django_db
+def test_quiet_hours_past_not_after_expire(municipality, clock, memory_outbox):
+    clock.move_to(dt.datetime(2026, 12, 7, 21, 0, tzinfo=TOKYO))
+    message = sms(municipality, key="x", not_after=dt.datetime(2026, 12, 8, 8, 30, tzinfo=TOKYO))
+    dispatch_due()
+    message.refresh_from_db()
+    assert message.state == "expired" and not memory_outbox
+
+
+@pytest.mark.django_db
+def test_a_message_past_not_after_expires(municipality, daytime, memory_outbox):
+    message = sms(municipality, key="old", send_after=dt.datetime(2026, 12, 6, 10, 0, tzinfo=TOKYO),
+                  not_after=dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO))
+    dispatch_due()
+    message.refresh_from_db()
+    assert message.state == "expired" and not memory_outbox
+
+
+@pytest.mark.django_db
+def test_an_opted_out_learner_gets_no_sms(booking, daytime, memory_outbox):
+    triggers.booking_confirmed(booking=booking)
+    booking.learner.sms_opted_out_at = dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO)
+    booking.learner.save()
+    dispatch_due()
+    confirmation = Message.objects.get(kind=K.LEARNER_CONFIRMATION)
+    assert confirmation.state == "skipped" and confirmation.error_code == "opted_out"
+    assert not memory_outbox
+
+
+@pytest.mark.django_db
+def test_a_worker_that_died_after_claiming_leaves_the_message_to_another(municipality, daytime, memory_outbox):
+    message = sms(municipality, key="orphan")
+    assert claim_due(worker="dead-worker") == [message.pk]  # …and the process dies here
+    assert dispatch_due(worker="second").claimed == 0  # the lease still holds
+    daytime.shift(dt.timedelta(minutes=3))  # LEASE is 2 minutes
+    report = dispatch_due(worker="second")
+    assert report.outcomes == {"sent": 1}
+    message.refresh_from_db()
+    assert message.state == "sent" and message.leased_by == "second"
+    assert [s.message_id for s in memory_outbox] == [message.pk]
+
+
+@pytest.mark.django_db
+def test_a_slow_worker_whose_lease_was_taken_does_not_record_over_the_new_one(municipality, daytime):
+    from literacy.notifications.dispatcher import deliver
+
+    message = sms(municipality, key="slow")
+    claim_due(worker="slow")
+    daytime.shift(dt.timedelta(minutes=3))
+    dispatch_due(worker="fast")
+    assert deliver(message_id=message.pk, worker="slow", provider=None) == "lost"
+
+
+@pytest.mark.django_db
+def test_backoff_grows_and_is_capped():
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff(20) == dt.timedelta(minutes=30)
+
+
+@pytest.mark.django_db
+def test_an_invite_email_carries_a_calendar_part(lesson, daytime):
+    triggers.lesson_scheduled(lesson=lesson)
+    dispatch_due()
+    (email,) = mail.outbox
+    assert email.to == [lesson.volunteer.user.email]
+    parts = [p for p in email.message().walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1 and parts[0].get_param("method") == "REQUEST"
+    assert lesson.calendar_uid in parts[0].get_payload(decode=True).decode()
+
+
+@pytest.mark.django_db
+def test_resend_makes_a_new_row_and_keeps_the_history(municipality, daytime, memory_outbox):
+    message = sms(municipality, key="once")
+    dispatch_due()
+    message.refresh_from_db()
+    again = message_resend(message=message)
+    assert again.pk != message.pk and again.payload["resend_of"] == message.pk
+    dispatch_due()
+    assert [s.message_id for s in memory_outbox] == [message.pk, again.pk]
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dispatchers_never_send_twice(municipality, daytime, memory_outbox):
+    for n in range(120):
+        sms(municipality, key=f"bulk-{n}")
+    errors = []
+
+    def work(name):
+        try:
+            while dispatch_due(worker=name, batch=7).claimed:
+                pass
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    sent_ids = [s.message_id for s in memory_outbox]
+    assert len(sent_ids) == 120 and len(set(sent_ids)) == 120
+    assert Message.objects.filter(state="sent").count() == 120
+    assert len(set(Message.objects.values_list("leased_by", flat=True))) > 1  # they really shared the work
+
+
+@pytest.mark.django_db
+def test_run_worker_once(booking, daytime, memory_outbox):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    triggers.booking_confirmed(booking=booking)
+    out = StringIO()
+    call_command("run_worker", "--once", stdout=out)
+    assert "sent 1" in out.getvalue()
+    assert "offers_expire_due: 0" in out.getvalue()
+    assert len(memory_outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_landline_booked_as_sms_is_called(municipality, lesson, daytime, memory_outbox):
+    learner = factories.LearnerFactory(municipality=municipality, phone="+81943225555", phone_kind="landline")
+    booking = factories.BookingFactory(lesson=lesson, learner=learner)
+    triggers.booking_confirmed(booking=booking)
+    dispatch_due()
+    assert [s.channel for s in memory_outbox] == ["voice"]

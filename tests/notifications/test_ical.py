@@ -1,0 +1,114 @@
+"""Invites and feeds parse back with icalendar; UID is stable, SEQUENCE grows, CANCEL follows."""
+
+import datetime as dt
+
+import pytest
+from icalendar import Calendar
+
+from literacy.notifications import ical, triggers
+from literacy.notifications.models import Message
+from literacy.notifications.services import volunteer_calendar_token_rotate
+from literacy.scheduling.models import LessonReport
+from literacy.scheduling.services import lesson_cancel, lesson_reschedule
+from tests import factories
+from tests.conftest import TOKYO
+
+
+def parse(text):
+    cal = Calendar.from_ical(text)
+    return cal, list(cal.walk("VEVENT"))
+
+
+@pytest.mark.django_db
+def test_request_invite_has_everything_a_calendar_needs(booking, lesson):
+    learner = booking.learner
+    learner.needs_hearing_support = True
+    learner.save()
+    earlier = factories.LessonFactory(municipality=lesson.municipality, venue=lesson.venue, topic=lesson.topic,
+                                      starts_at=lesson.starts_at - dt.timedelta(days=30),
+                                      ends_at=lesson.starts_at - dt.timedelta(days=30, hours=-1))
+    factories.BookingFactory(lesson=earlier, learner=learner, state="attended")
+    LessonReport.objects.create(lesson=earlier, volunteer=earlier.volunteer, duration_minutes=60,
+                                note_for_next="LINEの友だち追加まで終わりました")
+    cal, (event,) = parse(ical.lesson_invite(lesson=lesson, method=ical.REQUEST))
+    assert cal["METHOD"] == "REQUEST"
+    assert str(event["UID"]) == lesson.calendar_uid and event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == dt.datetime(2026, 12, 9, 14, 0, tzinfo=TOKYO)
+    assert event["DTSTART"].params["TZID"] == "Asia/Tokyo"
+    assert event.decoded("DTSTAMP").tzinfo is not None
+    assert str(event["ORGANIZER"]).startswith("mailto:") and event["ORGANIZER"].params["CN"] == "スマホ相談"
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == f"mailto:{lesson.volunteer.user.email}"
+    assert attendee.params["PARTSTAT"] == "ACCEPTED" and attendee.params["RSVP"] == "FALSE"
+    assert lesson.venue.name in str(event["LOCATION"]) and lesson.venue.address in str(event["LOCATION"])
+    description = str(event["DESCRIPTION"])
+    assert "美智子様" in description and "長谷川" not in description  # given name only
+    assert "聞こえの配慮" in description and "LINEの友だち追加まで終わりました" in description
+    assert learner.phone not in description
+    assert [c.name for c in event.subcomponents] == ["VALARM"]
+    assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+
+
+@pytest.mark.django_db
+def test_uid_is_stable_and_sequence_grows_and_cancel_follows(booking, lesson):
+    triggers.lesson_scheduled(lesson=lesson)
+    lesson = lesson_reschedule(lesson=lesson, starts_at=lesson.starts_at + dt.timedelta(days=1))
+    lesson = lesson_cancel(lesson=lesson, reason="台風のため", rematch=False)
+    invites = Message.objects.filter(kind__in=[Message.Kind.VOLUNTEER_INVITE, Message.Kind.VOLUNTEER_INVITE_CANCEL]).order_by("id")
+    parsed = [parse(m.payload["ics"]) for m in invites]
+    assert [cal["METHOD"] for cal, _ in parsed] == ["REQUEST", "REQUEST", "CANCEL"]
+    events = [events[0] for _, events in parsed]
+    assert {str(e["UID"]) for e in events} == {lesson.calendar_uid}
+    assert [e["SEQUENCE"] for e in events] == [0, 1, 2]
+    assert events[1].decoded("DTSTART") == dt.datetime(2026, 12, 10, 14, 0, tzinfo=TOKYO)
+    assert str(events[2]["STATUS"]) == "CANCELLED"
+    assert "台風のため" in invites.last().body
+
+
+@pytest.mark.django_db
+def test_feed_lists_recent_and_upcoming_lessons_and_marks_cancelled_ones(client, lesson, volunteer, daytime):
+    other = factories.LessonFactory(municipality=lesson.municipality, volunteer=volunteer, venue=lesson.venue,
+                                    topic=lesson.topic, starts_at=lesson.starts_at + dt.timedelta(days=7),
+                                    ends_at=lesson.starts_at + dt.timedelta(days=7, hours=1))
+    lesson_cancel(lesson=other, rematch=False)
+    factories.LessonFactory(municipality=lesson.municipality, topic=lesson.topic, venue=lesson.venue)  # someone else's
+    response = client.get(f"/calendar/{volunteer.calendar_token}.ics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    cal, events = parse(response.content)
+    assert cal["METHOD"] == "PUBLISH"
+    assert {str(e["UID"]): str(e["STATUS"]) for e in events} == {
+        lesson.calendar_uid: "CONFIRMED", other.calendar_uid: "CANCELLED",
+    }
+
+
+@pytest.mark.django_db
+def test_feed_needs_its_token_and_changes_on_rotation(client, lesson, volunteer):
+    old = volunteer.calendar_token
+    assert client.get("/calendar/not-the-token.ics").status_code == 404
+    assert client.get(f"/calendar/{old}.ics").status_code == 200
+    new = volunteer_calendar_token_rotate(volunteer=volunteer)
+    assert new != old and len(new) >= 32
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
+    assert client.get(f"/calendar/{new}.ics").status_code == 200
+
+
+@pytest.mark.django_db
+def test_volunteer_rotates_their_own_token(client, volunteer):
+    old = volunteer.calendar_token
+    client.force_login(volunteer.user)
+    response = client.post("/calendar/rotate/", {"next": "/volunteer/"})
+    assert response.status_code == 302
+    volunteer.refresh_from_db()
+    assert volunteer.calendar_token != old
+
+
+@pytest.mark.django_db
+def test_single_lesson_download_is_for_its_volunteer_only(client, lesson):
+    url = f"/calendar/lessons/{lesson.pk}.ics"
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(factories.UserFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(lesson.volunteer.user)
+    response = client.get(url)
+    _cal, (event,) = parse(response.content)
+    assert str(event["UID"]) == lesson.calendar_uid

@@ -1,0 +1,160 @@
+"""Triggers write the right rows, in the caller's transaction, once."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+
+from literacy.notifications import triggers
+from literacy.notifications.models import Message
+from literacy.scheduling.services import booking_cancel, lesson_cancel, lesson_reschedule
+from tests import factories
+from tests.conftest import TOKYO
+
+K = Message.Kind
+
+
+def kinds(**filters):
+    return sorted(Message.objects.filter(**filters).values_list("kind", "channel", "state"))
+
+
+@pytest.mark.django_db
+def test_a_confirmed_booking_gets_a_confirmation_and_two_reminders(booking):
+    triggers.booking_confirmed(booking=booking)
+    rows = {m.kind: m for m in Message.objects.filter(booking=booking)}
+    assert set(rows) == {K.LEARNER_CONFIRMATION, K.LEARNER_REMINDER_DAY_BEFORE, K.LEARNER_REMINDER_MORNING}
+    assert all(m.channel == "sms" and m.to == "+819012345678" for m in rows.values())
+    day_before = rows[K.LEARNER_REMINDER_DAY_BEFORE]
+    # Lesson Wed 14:00, now Mon 10:00: Tue 10:00 and Wed 9:00 (the start of the allowed hours).
+    assert day_before.send_after == dt.datetime(2026, 12, 8, 10, 0, tzinfo=TOKYO)
+    assert rows[K.LEARNER_REMINDER_MORNING].send_after == dt.datetime(2026, 12, 9, 9, 0, tzinfo=TOKYO)
+    assert rows[K.LEARNER_CONFIRMATION].send_after == dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
+    assert all(m.not_after == booking.lesson.starts_at for m in rows.values())
+    assert all(m.lesson_sequence == booking.lesson.sequence for m in rows.values())
+
+
+@pytest.mark.django_db
+def test_reminders_too_close_to_the_booking_are_not_written(municipality, venue, topic, volunteer, learner, daytime):
+    starts = dt.datetime(2026, 12, 7, 15, 0, tzinfo=TOKYO)  # this afternoon
+    lesson = factories.LessonFactory(municipality=municipality, venue=venue, topic=topic, volunteer=volunteer,
+                                     starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    booking = factories.BookingFactory(lesson=lesson, learner=learner)
+    triggers.booking_confirmed(booking=booking)
+    assert [k for k, _c, _s in kinds(booking=booking)] == [K.LEARNER_CONFIRMATION]
+
+
+@pytest.mark.django_db
+def test_a_landline_learner_gets_calls(lesson, municipality):
+    learner = factories.LearnerFactory(municipality=municipality, phone="+81943225555", phone_kind="landline",
+                                       reminder_channel="sms")
+    booking = factories.BookingFactory(lesson=lesson, learner=learner)
+    triggers.booking_confirmed(booking=booking)
+    assert {c for _k, c, _s in kinds(booking=booking)} == {"voice"}
+    spoken = Message.objects.get(booking=booking, kind=K.LEARNER_CONFIRMATION).body
+    assert "予約番号は" in spoken and "、" in spoken  # digits read one by one
+
+
+@pytest.mark.django_db
+def test_no_reminder_channel_means_no_messages(booking):
+    booking.learner.reminder_channel = "none"
+    booking.learner.save()
+    triggers.booking_confirmed(booking=booking)
+    assert not Message.objects.filter(booking=booking).exists()
+
+
+@pytest.mark.django_db
+def test_calling_a_trigger_twice_writes_once(booking):
+    triggers.booking_confirmed(booking=booking)
+    triggers.booking_confirmed(booking=booking)
+    assert Message.objects.filter(booking=booking).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_vanish_with_a_rolled_back_change(booking):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        triggers.booking_confirmed(booking=booking)
+        raise RuntimeError("the booking failed after all")
+    assert not Message.objects.exists()
+
+
+@pytest.mark.django_db
+def test_learner_cancelling_cancels_reminders_and_tells_the_volunteer(booking, lesson):
+    factories.BookingFactory(lesson=lesson)  # someone else keeps the lesson going
+    lesson.format = "group"
+    lesson.seats = 5
+    lesson.save()
+    triggers.booking_confirmed(booking=booking)
+    booking_cancel(booking=booking, reason="都合が悪くなった", by_learner=True)
+    assert kinds(booking=booking, state="pending") == [(K.LEARNER_CANCELLED, "sms", "pending")]
+    assert Message.objects.filter(booking=booking, kind=K.LEARNER_REMINDER_MORNING, state="cancelled").exists()
+    notice = Message.objects.get(kind=K.VOLUNTEER_BOOKING_CANCELLED)
+    assert notice.to == lesson.volunteer.phone and "美智子様" in notice.body
+    assert "キャンセルしました" in Message.objects.get(booking=booking, kind=K.LEARNER_CANCELLED).body
+
+
+@pytest.mark.django_db
+def test_lesson_scheduled_sends_the_volunteer_an_sms_and_an_invite(lesson):
+    triggers.lesson_scheduled(lesson=lesson)
+    sms = Message.objects.get(kind=K.VOLUNTEER_CONFIRMATION)
+    invite = Message.objects.get(kind=K.VOLUNTEER_INVITE)
+    assert sms.to == lesson.volunteer.phone
+    assert invite.channel == "email" and invite.to == lesson.volunteer.user.email
+    assert invite.payload["ics_method"] == "REQUEST" and lesson.calendar_uid in invite.payload["ics"]
+
+
+@pytest.mark.django_db
+def test_reschedule_sends_a_new_invite_and_fresh_reminders(booking, lesson):
+    triggers.lesson_scheduled(lesson=lesson)
+    triggers.booking_confirmed(booking=booking)
+    moved = lesson_reschedule(lesson=lesson, starts_at=lesson.starts_at + dt.timedelta(days=1))
+    assert moved.sequence == 1
+    old = Message.objects.filter(booking=booking, lesson_sequence=0, kind=K.LEARNER_REMINDER_MORNING).get()
+    assert old.state == "cancelled"
+    assert Message.objects.filter(booking=booking, lesson_sequence=1, kind=K.LEARNER_REMINDER_MORNING).exists()
+    assert Message.objects.filter(booking=booking, kind=K.LEARNER_CHANGED).exists()
+    invites = Message.objects.filter(kind=K.VOLUNTEER_INVITE).order_by("id")
+    assert [i.lesson_sequence for i in invites] == [0, 1]
+    assert "SEQUENCE:1" in invites[1].payload["ics"]
+
+
+@pytest.mark.django_db
+def test_lesson_cancel_sends_cancel_and_tells_learners_once(booking, lesson):
+    triggers.lesson_scheduled(lesson=lesson)
+    triggers.booking_confirmed(booking=booking)
+    lesson_cancel(lesson=lesson, reason="講師の体調不良", rematch=False)
+    assert Message.objects.filter(kind=K.VOLUNTEER_INVITE_CANCEL).get().payload["ics_method"] == "CANCEL"
+    notices = Message.objects.filter(booking=booking, kind=K.LEARNER_CANCELLED)
+    assert notices.count() == 1 and "中止" in notices.get().body
+    assert not Message.objects.filter(booking=booking, state="pending").exclude(kind=K.LEARNER_CANCELLED).exists()
+
+
+@pytest.mark.django_db
+def test_offer_created_sends_a_signed_link_to_the_volunteer(municipality, venue, topic, volunteer, learner, daytime):
+    from literacy.notifications.links import offer_ids_from_token
+    from literacy.scheduling.models import HelpRequest, Offer
+
+    starts = dt.datetime(2026, 12, 9, 10, 0, tzinfo=TOKYO)
+    request = HelpRequest.objects.create(
+        municipality=municipality, learner=learner, topic=topic, venue=venue, wanted_starts_at=starts,
+        wanted_ends_at=starts + dt.timedelta(hours=1), channel="kiosk", deadline=starts,
+    )
+    offer = Offer.objects.create(help_request=request, volunteer=volunteer, score=1.0,
+                                 expires_at=starts - dt.timedelta(hours=12))
+    triggers.offer_created(offer=offer)
+    sms = Message.objects.get(kind=K.VOLUNTEER_OFFER, channel="sms")
+    link = sms.body.split("https://", 1)[1].split()[0] if "https://" in sms.body else sms.body.split("http://", 1)[1].split()[0]
+    token = link.rstrip("/").split("/")[-1]
+    assert offer_ids_from_token(token) == (offer.pk, volunteer.pk)
+    assert Message.objects.filter(kind=K.VOLUNTEER_OFFER, channel="email").exists()
+
+
+@pytest.mark.django_db
+def test_escalation_alerts_every_coordinator(municipality, topic, venue, learner, coordinator, daytime):
+    from literacy.scheduling.models import HelpRequest
+
+    request = HelpRequest.objects.create(municipality=municipality, learner=learner, topic=topic, venue=venue,
+                                         channel="voice", deadline=dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO),
+                                         preference_note="平日の午前")
+    triggers.request_escalated(help_request=request)
+    alert = Message.objects.get(kind=K.COORDINATOR_ALERT)
+    assert alert.to == coordinator.email and "長谷川" in alert.body

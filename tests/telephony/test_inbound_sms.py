@@ -1,0 +1,119 @@
+"""Inbound SMS: 1 confirms, 2 cancels the right booking, 停止/開始 opt out and in, else help."""
+
+import datetime as dt
+
+import pytest
+
+from literacy.notifications import triggers
+from literacy.notifications.models import InboundMessage, Message
+from literacy.scheduling.models import Booking
+from tests import factories
+from tests.conftest import TOKYO
+
+
+def send(twilio_post, body, *, sid="SM" + "1" * 32, sender="+819012345678"):
+    response = twilio_post("/twilio/sms/", {"MessageSid": sid, "From": sender, "To": "+81943231111", "Body": body})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_2_cancels_the_booking_and_tells_the_volunteer(twilio_post, booking):
+    triggers.booking_confirmed(booking=booking)
+    reply = send(twilio_post, "２")  # full-width, as a Japanese keyboard types it
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.CANCELLED
+    assert "キャンセルしました" in reply and "スマホ相談" in reply
+    # A one-to-one lesson ends with its only booking: the volunteer hears that, and gets a CANCEL.
+    assert Message.objects.get(kind=Message.Kind.VOLUNTEER_CANCELLED).state == "pending"
+    assert Message.objects.get(kind=Message.Kind.VOLUNTEER_INVITE_CANCEL).state == "pending"
+    # The reply said it already; the queued notice is not sent as well.
+    notice = Message.objects.get(booking=booking, kind=Message.Kind.LEARNER_CANCELLED)
+    assert notice.state == "skipped"
+    assert not Message.objects.filter(booking=booking, state="pending").exists()
+    inbound = InboundMessage.objects.get()
+    assert inbound.action == "cancelled" and inbound.booking == booking
+
+
+@pytest.mark.django_db
+def test_several_bookings_are_told_apart_by_code(twilio_post, booking, lesson, learner, municipality, venue, topic):
+    later_start = lesson.starts_at + dt.timedelta(days=7)
+    later = factories.BookingFactory(
+        learner=learner, code="775511",
+        lesson=factories.LessonFactory(municipality=municipality, venue=venue, topic=topic,
+                                       starts_at=later_start, ends_at=later_start + dt.timedelta(hours=1)),
+    )
+    reply = send(twilio_post, "2", sid="SM" + "2" * 32)
+    assert "予約番号" in reply
+    booking.refresh_from_db()
+    later.refresh_from_db()
+    assert booking.state == later.state == "booked"
+
+    send(twilio_post, "キャンセル 775511", sid="SM" + "3" * 32)
+    booking.refresh_from_db()
+    later.refresh_from_db()
+    assert later.state == "cancelled" and booking.state == "booked"
+
+
+@pytest.mark.django_db
+def test_1_confirms(twilio_post, booking):
+    reply = send(twilio_post, "はい")
+    booking.refresh_from_db()
+    assert booking.learner_confirmed_at is not None and "ありがとう" in reply
+
+
+@pytest.mark.django_db
+def test_a_repeated_webhook_acts_once(twilio_post, booking):
+    first = send(twilio_post, "2")
+    second = send(twilio_post, "2")
+    assert first == second and InboundMessage.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_stop_and_start(twilio_post, booking):
+    triggers.booking_confirmed(booking=booking)
+    reply = send(twilio_post, "停止", sid="SM" + "4" * 32)
+    booking.learner.refresh_from_db()
+    assert booking.learner.sms_opted_out_at is not None and "開始" in reply
+    assert not Message.objects.filter(learner=booking.learner, channel="sms", state="pending").exists()
+    send(twilio_post, "START", sid="SM" + "5" * 32)
+    booking.learner.refresh_from_db()
+    assert booking.learner.sms_opted_out_at is None
+
+
+@pytest.mark.django_db
+def test_anything_else_gets_short_help_without_a_link(twilio_post, booking):
+    reply = send(twilio_post, "明日は何時でしたか？")
+    assert "1" in reply and "2" in reply and "http" not in reply
+    booking.refresh_from_db()
+    assert booking.state == "booked"
+
+
+@pytest.mark.django_db
+def test_an_unknown_number_changes_nothing(twilio_post, booking):
+    reply = send(twilio_post, "2", sender="+819099998888")
+    booking.refresh_from_db()
+    assert booking.state == "booked" and "見つかりません" in reply
+
+
+@pytest.mark.django_db
+def test_a_past_booking_is_not_cancelled(twilio_post, booking, daytime):
+    daytime.move_to(dt.datetime(2026, 12, 10, 10, 0, tzinfo=TOKYO))
+    send(twilio_post, "2")
+    booking.refresh_from_db()
+    assert booking.state == "booked"
+
+
+@pytest.mark.django_db
+def test_2_in_a_group_class_frees_the_seat_and_tells_the_volunteer(twilio_post, booking, lesson):
+    lesson.format = "group"
+    lesson.seats = 1
+    lesson.save()
+    waiting = factories.BookingFactory(lesson=lesson, state="waitlisted")
+    send(twilio_post, "2")
+    booking.refresh_from_db()
+    waiting.refresh_from_db()
+    assert booking.state == "cancelled" and waiting.state == "booked"  # the waitlist moves up
+    notice = Message.objects.get(kind=Message.Kind.VOLUNTEER_BOOKING_CANCELLED)
+    assert notice.state == "pending" and "美智子様" in notice.body
+    assert Message.objects.filter(booking=waiting, kind=Message.Kind.LEARNER_CONFIRMATION).exists()

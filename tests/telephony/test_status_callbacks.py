@@ -1,0 +1,97 @@
+"""Status callbacks: deduplicated, never move a final state back, order does not matter."""
+
+import pytest
+
+from literacy.followups.models import FollowUp
+from literacy.notifications import triggers
+from literacy.notifications.dispatcher import dispatch_due
+from literacy.notifications.models import DeliveryEvent, Message
+
+
+@pytest.fixture
+def sent(booking, daytime):
+    triggers.booking_confirmed(booking=booking)
+    dispatch_due()
+    message = Message.objects.get(kind=Message.Kind.LEARNER_CONFIRMATION)
+    assert message.state == "sent"
+    return message
+
+
+def callback(twilio_post, message, status, **extra):
+    data = {"MessageSid": message.provider_id, "MessageStatus": status, "AccountSid": "AC" + "0" * 32, **extra}
+    return twilio_post("/twilio/status/", data)
+
+
+@pytest.mark.django_db
+def test_delivered_is_recorded_once_however_often_it_arrives(twilio_post, sent):
+    for _ in range(3):
+        assert callback(twilio_post, sent, "delivered").status_code == 204
+    sent.refresh_from_db()
+    assert sent.state == "delivered"
+    assert DeliveryEvent.objects.filter(message=sent).count() == 1
+
+
+@pytest.mark.django_db
+def test_out_of_order_callbacks_end_in_the_final_state(twilio_post, sent):
+    for status in ("delivered", "sent", "queued", "sending"):
+        callback(twilio_post, sent, status)
+    sent.refresh_from_db()
+    assert sent.state == "delivered"
+    assert list(DeliveryEvent.objects.filter(message=sent).values_list("status", flat=True)) == [
+        "delivered", "sent", "queued", "sending"]
+
+
+@pytest.mark.django_db
+def test_a_final_state_is_not_replaced_by_another(twilio_post, sent):
+    callback(twilio_post, sent, "undelivered", ErrorCode="30003")
+    callback(twilio_post, sent, "delivered")
+    sent.refresh_from_db()
+    assert sent.state == "undelivered" and sent.error_code == "30003"
+    assert FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED, booking=sent.booking).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_callback_before_the_worker_recorded_the_sid_is_applied_later(twilio_post, booking, daytime):
+    from literacy.notifications.dispatcher import _record_sent, claim_due
+    from literacy.notifications.providers import SendResult
+
+    triggers.booking_confirmed(booking=booking)
+    (message_id,) = claim_due(worker="w")
+    message = Message.objects.get(pk=message_id)
+    sid = "SM" + "f" * 32
+    twilio_post("/twilio/status/", {"MessageSid": sid, "MessageStatus": "delivered"})
+    _record_sent(message, "w", SendResult(provider_id=sid))
+    message.refresh_from_db()
+    assert message.state == "delivered"
+
+
+@pytest.mark.django_db
+def test_an_unanswered_reminder_call_is_tried_once_more_then_queued_for_a_person(twilio_post, lesson, municipality, daytime):
+    from tests import factories
+
+    learner = factories.LearnerFactory(municipality=municipality, phone="+81943225555", phone_kind="landline",
+                                       reminder_channel="voice")
+    booking = factories.BookingFactory(lesson=lesson, learner=learner)
+    triggers.booking_confirmed(booking=booking)
+    dispatch_due()
+    call = Message.objects.get(kind=Message.Kind.LEARNER_CONFIRMATION)
+    twilio_post("/twilio/status/", {"CallSid": call.provider_id, "CallStatus": "no-answer"})
+    call.refresh_from_db()
+    assert call.state == "undelivered"
+    retry = call.fallbacks.get()
+    assert retry.channel == "voice" and retry.payload["round"] == 2 and retry.state == "pending"
+    assert not FollowUp.objects.exists()
+
+    daytime.move_to(retry.send_after)
+    dispatch_due()
+    retry.refresh_from_db()
+    twilio_post("/twilio/status/", {"CallSid": retry.provider_id, "CallStatus": "busy"})
+    assert not retry.fallbacks.exists()
+    case = FollowUp.objects.get(kind=FollowUp.Kind.REMINDERS_FAILED)
+    assert case.booking == booking and case.learner == learner
+
+
+@pytest.mark.django_db
+def test_a_callback_for_an_unknown_sid_is_kept_and_harmless(twilio_post):
+    assert twilio_post("/twilio/status/", {"MessageSid": "SMunknown", "MessageStatus": "failed"}).status_code == 204
+    assert DeliveryEvent.objects.get().message is None
