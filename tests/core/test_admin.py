@@ -54,10 +54,15 @@ def test_every_model_of_the_domain_is_registered():
     assert expected <= labels
 
 
-def test_every_changelist_add_and_change_page_answers(superuser_client):
+def test_every_changelist_add_and_change_page_answers(superuser_client, rf):
     failures = []
     for model in registered_models():
-        urls = [admin_url(model, "changelist"), admin_url(model, "add")]
+        urls = [admin_url(model, "changelist")]
+        request = rf.get("/")
+        request.user = User.objects.get(email=ADMIN_EMAIL)
+        # Some rows are only ever written by services (the outbox): those admins offer no "add".
+        if admin.site._registry[model].has_add_permission(request):
+            urls.append(admin_url(model, "add"))
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             urls.append(admin_url(model, "change", first.pk))
