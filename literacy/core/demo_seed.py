@@ -85,7 +85,9 @@ def demo_city_seed(
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
-    admin, coordinator, volunteer_user = _demo_logins_ensure(password=password)
+    # One hash for every demo account: PBKDF2 is slow on purpose, and these are demo passwords.
+    password_hash = make_password(password)
+    admin, coordinator, volunteer_user = _demo_logins_ensure(password_hash=password_hash)
     municipality = Municipality.objects.filter(jis_code=demo_data.MUNICIPALITY["jis_code"]).first()
     if municipality is not None and not reset and demo_city_scale(municipality) == 0:
         # Someone's own records for this city: never removed without being asked to.
@@ -99,7 +101,7 @@ def demo_city_seed(
     created = municipality is None
     if created:
         builder = _DemoCityBuilder(
-            scale=scale, password_hash=make_password(password), coordinator=coordinator,
+            scale=scale, password_hash=password_hash, coordinator=coordinator,
             volunteer_user=volunteer_user, progress=progress,
         )
         municipality = builder.build()
@@ -130,25 +132,23 @@ def demo_city_counts(municipality: Municipality) -> dict[str, int]:
     }
 
 
-def _demo_logins_ensure(*, password: str) -> tuple[User, User, User]:
+def _demo_logins_ensure(*, password_hash: str) -> tuple[User, User, User]:
     """The three demo accounts, with verified addresses so allauth's mandatory verification lets them in."""
-    admin = _login_ensure(ADMIN_EMAIL, password, display_name="管理者（デモ）", is_staff=True, is_superuser=True)
+    admin = _login_ensure(ADMIN_EMAIL, password_hash, display_name="管理者（デモ）", is_staff=True, is_superuser=True)
     coordinator = _login_ensure(
-        COORDINATOR_EMAIL, password, display_name="八女市 担当者（デモ）", is_staff=True, is_superuser=False,
+        COORDINATOR_EMAIL, password_hash, display_name="八女市 担当者（デモ）", is_staff=True, is_superuser=False,
         first_name="真理", last_name="古賀",
     )
     volunteer = _login_ensure(
-        VOLUNTEER_EMAIL, password, display_name="中島 陽子", is_staff=False, is_superuser=False,
+        VOLUNTEER_EMAIL, password_hash, display_name="中島 陽子", is_staff=False, is_superuser=False,
         first_name="陽子", last_name="中島",
     )
     coordinator.groups.add(_coordinator_group_ensure())
     return admin, coordinator, volunteer
 
 
-def _login_ensure(email: str, password: str, **fields) -> User:
-    user, _ = User.objects.update_or_create(email=email, defaults=fields)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+def _login_ensure(email: str, password_hash: str, **fields) -> User:
+    user, _ = User.objects.update_or_create(email=email, defaults={**fields, "password": password_hash})
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
