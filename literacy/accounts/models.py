@@ -66,3 +66,6 @@ class CoordinatorRole(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "municipality"], name="coordinator_role_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.municipality}"

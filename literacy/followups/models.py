@@ -78,6 +78,9 @@ class FollowUp(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
+
 
 class FollowUpAction(models.Model):
     """What a coordinator did: a call and its outcome, a note, an assignment."""
@@ -90,3 +93,6 @@ class FollowUpAction(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.note[:40]}"

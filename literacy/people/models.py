@@ -24,6 +24,9 @@ class Channel(models.TextChoices):
     ADMIN = "admin", _("管理画面")
 
 
+WEEKDAY_NAMES = ["月", "火", "水", "木", "金", "土", "日"]
+
+
 def name_key(name: str) -> str:
     """Normalise a name for matching: NFKC, no spaces, lower case ('山田　花子' == '山田花子')."""
     return "".join(unicodedata.normalize("NFKC", name or "").split()).lower()
@@ -223,6 +226,9 @@ class Availability(models.Model):
         ]
         indexes = [models.Index(fields=["venue", "weekday"])]
 
+    def __str__(self) -> str:
+        return f"{self.volunteer} {WEEKDAY_NAMES[self.weekday]} {self.starts:%H:%M}–{self.ends:%H:%M} @ {self.venue}"
+
 
 class AvailabilityException(models.Model):
     """Dated days a volunteer cannot teach (holidays, trips), inclusive."""
@@ -241,3 +247,6 @@ class AvailabilityException(models.Model):
                 condition=models.Q(ends_on__gte=models.F("starts_on")), name="exception_ends_after_starts"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer} {self.starts_on}–{self.ends_on}"

@@ -111,3 +111,6 @@ class OpeningHours(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(weekday__lte=6), name="opening_hours_weekday"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.venue} {'月火水木金土日'[self.weekday]} {self.opens:%H:%M}–{self.closes:%H:%M}"

@@ -113,6 +113,9 @@ class Offer(TimeStampedModel):
             models.Index(fields=["volunteer", "created_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.volunteer} ← #{self.help_request_id} ({self.get_state_display()})"
+
 
 def new_calendar_uid() -> str:
     return f"{uuid.uuid4()}@oshieai"
@@ -282,6 +285,9 @@ class LessonReport(TimeStampedModel):
         verbose_name = _("活動報告")
         verbose_name_plural = _("活動報告")
 
+    def __str__(self) -> str:
+        return f"{self.lesson} / {self.volunteer}"
+
 
 class LearnerProgress(models.Model):
     """One learner's outcome in a reported lesson: skills they can now do alone."""
@@ -296,3 +302,6 @@ class LearnerProgress(models.Model):
     class Meta:
         verbose_name = _("受講者の成果")
         verbose_name_plural = _("受講者の成果")
+
+    def __str__(self) -> str:
+        return f"{self.learner} / {self.report}"
