@@ -44,3 +44,44 @@ def free_times(volunteer, venue):
         factories.AvailabilityFactory(volunteer=volunteer, venue=venue, weekday=2, starts=dt.time(14),
                                       ends=dt.time(16), is_instant=False),
     ]
+
+
+def walk(client, *, topic, venue, day="2026-12-08", slot_index=0, phone="090-1234-5678", name="八女 花子",
+         name_kana="やめ はなこ", for_other=False, proxy=None, reminder="sms", stop_before=None):
+    """Answer the wizard's steps with plain form posts, as a browser without JavaScript would.
+    Stops before the named step (its GET response is returned); otherwise returns the confirm page."""
+    steps = ["start", "topic", "place", "day", "time", "phone", "name", "proxy", "reminder", "confirm"]
+    response = client.post("/kiosk/book/", {"for": "other" if for_other else "self"})
+    assert response.status_code == 302, response
+    for step in steps[1:]:
+        if step == "proxy" and not for_other:
+            continue
+        if step == stop_before:
+            return client.get(f"/kiosk/book/{'family' if step == 'proxy' else step}/")
+        if step == "topic":
+            response = client.post("/kiosk/book/topic/", {"topic": topic.pk})
+        elif step == "place":
+            response = client.post("/kiosk/book/place/", {"venue": venue.pk})
+        elif step == "day":
+            response = client.post("/kiosk/book/day/", {"day": day})
+        elif step == "time":
+            page = client.get("/kiosk/book/time/")
+            keys = slot_keys(page)
+            response = client.post("/kiosk/book/time/", {"slot": keys[slot_index]})
+        elif step == "phone":
+            response = client.post("/kiosk/book/phone/", {"phone": phone})
+        elif step == "name":
+            response = client.post("/kiosk/book/name/", {"name": name, "name_kana": name_kana})
+        elif step == "proxy":
+            response = client.post("/kiosk/book/family/", proxy)
+        elif step == "reminder":
+            response = client.post("/kiosk/book/reminder/", {"reminder": reminder})
+        elif step == "confirm":
+            return client.get("/kiosk/book/confirm/")
+        assert response.status_code == 302, (step, response.status_code, response.content.decode()[-1500:])
+
+
+def slot_keys(page) -> list[str]:
+    import re
+
+    return re.findall(r'name="slot" value="([0-9:]+)"', page.content.decode())
