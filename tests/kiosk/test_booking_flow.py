@@ -3,8 +3,6 @@ booking, the done screen, the double submit and the session being cleared."""
 
 import datetime as dt
 
-import pytest
-
 from literacy.people.models import Learner
 from literacy.scheduling.models import Booking, HelpRequest
 from tests import factories
