@@ -411,20 +411,23 @@ def test_idle_reset(page, live_server, world, settings):
     settings.KIOSK_IDLE_SECONDS = 2
     settings.KIOSK_IDLE_COUNTDOWN_SECONDS = 3
     activate(page, live_server, world["venue"])
-    page.get_by_role("button", name="English").click()
-    page.get_by_role("button", name="Book a lesson").click()
-    page.get_by_role("button", name="Using LINE").click()
+    page.get_by_role("button", name="相談を予約する").click()
+    page.get_by_role("button", name="LINEの使い方").click()
     page.wait_for_url("**/book/place/")
     overlay = page.locator("#kiosk-idle")
     overlay.wait_for(state="visible", timeout=5_000)
     assert page.locator("[data-idle-count]").inner_text() in ("3", "2")
-    assert_accessible(page, "en idle countdown")
-    page.get_by_role("button", name="Continue").click()
-    assert overlay.is_hidden() and page.url.endswith("/book/place/")
-    # Untouched again: the countdown, then back to the welcome screen, in Japanese, with nothing kept.
-    overlay.wait_for(state="visible", timeout=5_000)
-    page.wait_for_selector("[data-idle-count]:has-text('1')", timeout=5_000)
+    assert_accessible(page, "ja idle countdown")
     shoot(page, "16-idle-countdown")
+    page.get_by_role("button", name="続ける").click()
+    assert overlay.is_hidden() and page.url.endswith("/book/place/")
+    # Someone switches to English, then walks away: the countdown, then the welcome screen,
+    # in Japanese again, with nothing kept.
+    page.get_by_role("button", name="English").click()
+    page.wait_for_url("**/book/place/")
+    overlay.wait_for(state="visible", timeout=5_000)
+    assert_accessible(page, "en idle countdown")
+    page.wait_for_selector("[data-idle-count]:has-text('1')", timeout=5_000)
     page.wait_for_url(f"{live_server.url}/kiosk/", timeout=10_000)
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.get_by_role("button", name="相談を予約する").is_visible()

@@ -61,7 +61,7 @@ def test_reset_clears_the_session_the_switches_and_the_language(clock, kiosk_cli
     response = kiosk_client.get("/kiosk/reset/")
     assert response.url == "/kiosk/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == ""
-    assert not any(key.startswith("kiosk_") for key in kiosk_client.session)
+    assert not any(key.startswith("kiosk_") for key, _value in kiosk_client.session.items())
     page = kiosk_client.get("/kiosk/").content.decode()
     assert 'lang="ja"' in page and 'class="kiosk"' in page
     assert kiosk_client.get("/kiosk/book/confirm/").url == "/kiosk/"
