@@ -34,7 +34,7 @@ from literacy.kiosk import selectors, wizard
 from literacy.kiosk.access import device_from_request, kiosk_device_required, remember_device
 from literacy.kiosk.services import ActivationCodeInvalid, kiosk_activate, kiosk_request_callback
 from literacy.kiosk.wizard import BookingWizard
-from literacy.kiosk.wording import day_label, time_label, when_label
+from literacy.kiosk.wording import day_label, relative_day_label, time_label, when_label
 from literacy.people.models import Learner
 from literacy.places.models import Venue
 from literacy.scheduling.models import Booking, HelpRequest
@@ -270,7 +270,9 @@ def day(request: HttpRequest) -> HttpResponse:
             booking_wizard.set(day=chosen_day.isoformat(), callback=False)
             return redirect("kiosk:time")
         error = _("申し訳ありません。その日の空きがなくなりました。ほかの日をお選びください。")
-    days = [{"value": d.isoformat(), "label": day_label(d)} for d in free.days]
+    today = timezone.localdate(timezone=request.kiosk_device.municipality.zone)
+    days = [{"value": d.isoformat(), "label": day_label(d), "relative": relative_day_label(d, today)}
+            for d in free.days]
     return _render(request, "kiosk/day.html", {
         "days": days, "none_soon": free.none_soon, "topic": chosen_topic, "venue": chosen_venue, "error": error,
         **_step_context(booking_wizard, "day"),
@@ -317,6 +319,7 @@ def time(request: HttpRequest) -> HttpResponse:
                                          day=booking_wizard.day)
     return _render(request, "kiosk/time.html", {
         "times": _slot_choices(slots, zone), "day_label": day_label(booking_wizard.day), "error": error,
+        "lesson_minutes": device.municipality.lesson_minutes,
         "alternatives": error is not None, "venue": chosen_venue, **_step_context(booking_wizard, "time"),
     }, status=409 if error else 200, back=_back(booking_wizard, "time"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -39,3 +39,12 @@ def when_label(moment: dt.datetime, zone) -> str:
     local = timezone.localtime(moment, zone)
     separator = ", " if _english() else " "
     return f"{day_label(local.date())}{separator}{time_label(local, zone)}"
+
+
+def relative_day_label(day: dt.date, today: dt.date) -> str:
+    """今日 / 明日 beside a date: the surest way to read a date right."""
+    if day == today:
+        return gettext("今日")
+    if day == today + dt.timedelta(days=1):
+        return gettext("明日")
+    return ""

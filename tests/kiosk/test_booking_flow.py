@@ -2,6 +2,7 @@
 booking, the done screen, the double submit and the session being cleared."""
 
 import datetime as dt
+import re
 
 from literacy.people.models import Learner
 from literacy.scheduling.models import Booking, HelpRequest
@@ -230,3 +231,11 @@ def test_leaving_a_request_when_no_day_suits(clock, kiosk_client, topic, venue, 
     done = kiosk_client.get("/kiosk/book/done/").content.decode()
     assert "12月8日(火) 午前8時までに、市の担当者からお電話します" in done
     assert "0943-23-1111" in done
+
+
+def test_today_and_tomorrow_are_named(clock, kiosk_client, topic, venue, free_times):
+    walk(kiosk_client, topic=topic, venue=venue, stop_before="day")
+    page = kiosk_client.get("/kiosk/book/day/").content.decode()
+    assert re.search(r"12月8日\(火\)</span><span class=\"kiosk-choice-sub\">明日", page)
+    walk(kiosk_client, topic=topic, venue=venue, stop_before="time")
+    assert "1回の相談は約60分です。" in kiosk_client.get("/kiosk/book/time/").content.decode()
