@@ -33,6 +33,7 @@ from literacy.curriculum.models import Topic
 from literacy.kiosk import selectors, wizard
 from literacy.kiosk.access import device_from_request, kiosk_device_required, remember_device
 from literacy.kiosk.services import ActivationCodeInvalid, kiosk_activate, kiosk_request_callback
+from literacy.kiosk.throttle import lookups_blocked, note_wrong_pair
 from literacy.kiosk.wizard import BookingWizard
 from literacy.kiosk.wording import day_label, relative_day_label, time_label, when_label
 from literacy.people.models import Learner
@@ -592,12 +593,18 @@ def check_code(request: HttpRequest) -> HttpResponse:
     if not state.get("phone"):
         return redirect("kiosk:check_phone")
     error = None
-    if request.method == "POST":
+    device = request.kiosk_device
+    if request.method == "POST" and lookups_blocked(device_id=device.pk):
+        program_phone = device.municipality.program_phone
+        error = _("番号の入力が続けて合いませんでした。しばらくしてからもう一度お試しいただくか、"
+                  "お電話でお問い合わせください。") + (f" {program_phone}" if program_phone else "")
+    elif request.method == "POST":
         code = request.POST.get("code", "")
-        booking = selectors.booking_for_phone_and_code(device=request.kiosk_device, phone=state["phone"], code=code)
+        booking = selectors.booking_for_phone_and_code(device=device, phone=state["phone"], code=code)
         if booking is not None:
             request.session[wizard.CHECK] = {"phone": state["phone"], "booking_id": booking.pk}
             return redirect("kiosk:check_booking")
+        note_wrong_pair(device_id=device.pk)
         # The same words whether the number is unknown or the code is wrong: nothing is revealed.
         error = _("この電話番号と予約番号の組み合わせでは、予約が見つかりませんでした。"
                   "番号をお確かめのうえ、もう一度入れてください。")

@@ -82,3 +82,19 @@ def test_a_booking_of_another_city_is_not_found(kiosk_client, booked, clock):
         lesson=factories.LessonFactory(municipality=other_city),
         learner=factories.LearnerFactory(municipality=other_city, phone="+819012345678"), code="424242")
     assert find(kiosk_client, "090-1234-5678", other.code).status_code == 400
+
+
+def test_guessing_codes_is_slowed_down(kiosk_client, booked):
+    from django.core.cache import cache
+
+    from literacy.kiosk.throttle import WRONG_PAIRS_ALLOWED
+
+    cache.clear()
+    wrong = "000000" if booked.code != "000000" else "111111"
+    for _attempt in range(WRONG_PAIRS_ALLOWED):
+        assert find(kiosk_client, "090-1234-5678", wrong).status_code == 400
+    # Now even the right pair waits: the kiosk stops answering lookups for a while.
+    response = find(kiosk_client, "090-1234-5678", booked.code)
+    assert response.status_code == 400 and "しばらくしてからもう一度" in response.content.decode()
+    cache.clear()
+    assert find(kiosk_client, "090-1234-5678", booked.code).url == "/kiosk/check/booking/"
