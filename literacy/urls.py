@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("kiosk/", include("literacy.kiosk.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("twilio/", include("literacy.telephony.urls")),
     path("", include("literacy.notifications.urls")),

@@ -1,10 +1,13 @@
-"""Admin for kiosk devices. Keys and activation codes are stored as hashes and never shown."""
+"""Kiosk devices in the admin: a scoped list to watch, and revoking. Keys and activation codes are
+stored as hashes and never shown; new kiosks come from `manage.py create_kiosk` (or the
+coordinators' page), which shows the one-time code."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.admin import ScopedModelAdmin
 from literacy.kiosk.models import KioskDevice
+from literacy.kiosk.services import kiosk_revoke
 
 
 @admin.register(KioskDevice)
@@ -14,15 +17,18 @@ class KioskDeviceAdmin(ScopedModelAdmin):
     list_filter = ("municipality", "venue")
     search_fields = ("name", "venue__name")
     list_select_related = ("venue", "municipality")
-    autocomplete_fields = ("municipality", "venue")
-    readonly_fields = ("activation_code_hash", "activation_expires_at", "key_hash", "activated_at", "last_seen_at",
-                       "created_by", "created_at")
+    readonly_fields = [field.name for field in KioskDevice._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
 
     @admin.display(description=_("使用中"), boolean=True)
     def is_active_display(self, device: KioskDevice) -> bool:
         return device.is_active
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    @admin.action(description=_("選んだキオスク端末を無効にする"))
+    def revoke(self, request, queryset):
+        for device in queryset:
+            kiosk_revoke(device=device, revoked_by=request.user)
+        self.message_user(request, _("無効にしました。"), messages.SUCCESS)

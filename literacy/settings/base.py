@@ -216,3 +216,8 @@ LOGGING = {
 }
 
 # --- Per-app settings: each app appends its own block below, headed by its name. ---------------
+
+# --- kiosk ---
+# Seconds without a touch before the "are you still there?" countdown, and the countdown itself.
+KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "90"))
+KIOSK_IDLE_COUNTDOWN_SECONDS = int(os.environ.get("KIOSK_IDLE_COUNTDOWN_SECONDS", "20"))

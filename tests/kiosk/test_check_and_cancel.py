@@ -1,0 +1,100 @@
+"""Check or cancel a booking by phone number and booking code; a wrong pair reveals nothing."""
+
+import pytest
+
+from literacy.scheduling.models import Booking
+from tests.kiosk.conftest import walk
+
+
+@pytest.fixture
+def booked(clock, kiosk_client, topic, venue, free_times):
+    walk(kiosk_client, topic=topic, venue=venue)
+    kiosk_client.post("/kiosk/book/confirm/")
+    kiosk_client.get("/kiosk/reset/")
+    return Booking.objects.get()
+
+
+def find(client, phone, code):
+    assert client.post("/kiosk/check/", {"phone": phone}).url == "/kiosk/check/code/"
+    return client.post("/kiosk/check/code/", {"code": code})
+
+
+def test_check_then_cancel(kiosk_client, booked):
+    response = find(kiosk_client, "09012345678", booked.code)
+    assert response.url == "/kiosk/check/booking/"
+    page = kiosk_client.get("/kiosk/check/booking/").content.decode()
+    assert booked.code in page and "12月8日(火)" in page and "午前10時" in page and "予約は確定しています" in page
+    confirm = kiosk_client.get("/kiosk/check/cancel/").content.decode()
+    assert "この予約を取り消しますか？" in confirm and "はい、取り消します" in confirm
+    assert Booking.objects.get().state == Booking.State.BOOKED  # asking is not cancelling
+    done = kiosk_client.post("/kiosk/check/cancel/")
+    assert done.status_code == 200 and "ご予約を取り消しました" in done.content.decode()
+    booked.refresh_from_db()
+    assert booked.state == Booking.State.CANCELLED and booked.lesson.state == "cancelled"
+    assert "kiosk_check" not in kiosk_client.session
+    # A second tap finds nothing to cancel and starts again.
+    assert kiosk_client.post("/kiosk/check/cancel/").url == "/kiosk/check/"
+
+
+def test_the_family_contacts_number_finds_it_too(clock, kiosk_client, topic, venue, free_times):
+    proxy = {"proxy_name": "八女 太郎", "relation": "息子", "proxy_phone": "080-9999-0000", "agreed": "yes"}
+    walk(kiosk_client, topic=topic, venue=venue, for_other=True, proxy=proxy)
+    kiosk_client.post("/kiosk/book/confirm/")
+    booking = Booking.objects.get()
+    kiosk_client.get("/kiosk/reset/")
+    assert find(kiosk_client, "080-9999-0000", booking.code).url == "/kiosk/check/booking/"
+
+
+@pytest.mark.parametrize("phone_kind", ["wrong_code", "unknown_number", "other_persons_number"])
+def test_a_wrong_pair_says_so_the_same_way(kiosk_client, booked, phone_kind, municipality):
+    from tests import factories
+
+    factories.LearnerFactory(municipality=municipality, phone="+819087654321")
+    phone, code = {
+        "wrong_code": ("090-1234-5678", "000000" if booked.code != "000000" else "111111"),
+        "unknown_number": ("090-2222-3333", booked.code),
+        "other_persons_number": ("090-8765-4321", booked.code),
+    }[phone_kind]
+    response = find(kiosk_client, phone, code)
+    assert response.status_code == 400
+    assert "この電話番号と予約番号の組み合わせでは、予約が見つかりませんでした。" in response.content.decode()
+    assert kiosk_client.get("/kiosk/check/booking/").url == "/kiosk/check/"
+
+
+def test_an_invalid_phone_number_at_check(kiosk_client, booked):
+    response = kiosk_client.post("/kiosk/check/", {"phone": "123"})
+    assert response.status_code == 400 and "電話番号が正しくありません" in response.content.decode()
+    assert kiosk_client.get("/kiosk/check/code/").url == "/kiosk/check/"
+
+
+def test_a_cancelled_booking_is_not_found(kiosk_client, booked):
+    from literacy.scheduling.services import booking_cancel
+
+    booking_cancel(booking=booked)
+    assert find(kiosk_client, "090-1234-5678", booked.code).status_code == 400
+
+
+def test_a_booking_of_another_city_is_not_found(kiosk_client, booked, clock):
+    from tests import factories
+
+    other_city = factories.MunicipalityFactory()
+    other = factories.BookingFactory(
+        lesson=factories.LessonFactory(municipality=other_city),
+        learner=factories.LearnerFactory(municipality=other_city, phone="+819012345678"), code="424242")
+    assert find(kiosk_client, "090-1234-5678", other.code).status_code == 400
+
+
+def test_guessing_codes_is_slowed_down(kiosk_client, booked):
+    from django.core.cache import cache
+
+    from literacy.kiosk.throttle import WRONG_PAIRS_ALLOWED
+
+    cache.clear()
+    wrong = "000000" if booked.code != "000000" else "111111"
+    for _attempt in range(WRONG_PAIRS_ALLOWED):
+        assert find(kiosk_client, "090-1234-5678", wrong).status_code == 400
+    # Now even the right pair waits: the kiosk stops answering lookups for a while.
+    response = find(kiosk_client, "090-1234-5678", booked.code)
+    assert response.status_code == 400 and "しばらくしてからもう一度" in response.content.decode()
+    cache.clear()
+    assert find(kiosk_client, "090-1234-5678", booked.code).url == "/kiosk/check/booking/"
