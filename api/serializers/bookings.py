@@ -42,6 +42,14 @@ class BookingInSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("この会場はありません。"))
         return venue
 
+    def validate(self, attrs):
+        lesson_id = attrs.get("lesson")
+        if lesson_id is not None and not Lesson.objects.filter(
+            pk=lesson_id, municipality=self.context["municipality"], topic=attrs["topic"], venue=attrs["venue"]
+        ).exists():
+            raise serializers.ValidationError({"lesson": [_("この教室はありません。")]})
+        return attrs
+
 
 class BookingLookupQuerySerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=32, help_text="The learner's phone number: the proof.")

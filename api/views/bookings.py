@@ -19,6 +19,7 @@ from api.serializers.bookings import (
 from api.serializers.errors import ErrorSerializer
 from api.tenancy import is_account, kiosk_device, request_municipality
 from api.views.documentation import INVALID_EXAMPLE, MUNICIPALITY, NOT_FOUND_EXAMPLE, TIME_TAKEN_EXAMPLE
+from literacy.core.errors import InvalidPhoneNumber, SmsNotPossible
 from literacy.people.models import Channel
 from literacy.scheduling.models import Booking
 from literacy.scheduling.selectors import booking_for_learner
@@ -108,7 +109,19 @@ class BookingCreate(generics.GenericAPIView):
         incoming = BookingInSerializer(data=request.data, context={"municipality": municipality})
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        result = booking_create(
+        try:
+            result = self._book(request, municipality, data, idempotency_key)
+        except (InvalidPhoneNumber, SmsNotPossible) as refusal:
+            # Refusals about one field of the input are reported on that field.
+            field = "learner.phone" if isinstance(refusal, InvalidPhoneNumber) else "reminder_channel"
+            raise exceptions.ValidationError({field: [str(refusal)]}) from None
+        if not result.created and not _same_request(result.booking, data):
+            raise IdempotencyKeyReused()
+        body = BookingSerializer(_booking_for_output(result.booking)).data
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    def _book(self, request, municipality, data, idempotency_key):
+        return booking_create(
             municipality=municipality, topic=data["topic"], venue=data["venue"], starts_at=data["start"],
             lesson_id=data["lesson"],
             channel=Channel.KIOSK if kiosk_device(request) else Channel.API,
@@ -119,10 +132,6 @@ class BookingCreate(generics.GenericAPIView):
             entered_by=request.user if is_account(request) else None,
             idempotency_key=idempotency_key,
         )
-        if not result.created and not _same_request(result.booking, data):
-            raise IdempotencyKeyReused()
-        body = BookingSerializer(_booking_for_output(result.booking)).data
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
 def _learners_booking(request, code: str, phone: str) -> Booking:
