@@ -46,6 +46,15 @@ PENDING_EXAMPLE = OpenApiExample(
            "topic": "line", "venue": 3, "start": "2026-12-08T11:00:00+09:00", "end": "2026-12-08T12:00:00+09:00",
            "lesson": None, "learner_name": "八女 花子", "created_at": "2026-12-07T08:00:00+09:00"},
 )
+CANCELLED_EXAMPLE = OpenApiExample(
+    "Cancelled", response_only=True, status_codes=["200"],
+    value={"code": "482913", "status": "cancelled", "confirmed": False, "confirm_by": None, "topic": "line",
+           "venue": 3, "start": "2026-12-08T10:00:00+09:00", "end": "2026-12-08T11:00:00+09:00",
+           "lesson": {"id": 41, "topic": "line", "venue": 3, "format": "one_to_one",
+                      "start": "2026-12-08T10:00:00+09:00", "end": "2026-12-08T11:00:00+09:00",
+                      "state": "cancelled"},
+           "learner_name": "八女 花子", "created_at": "2026-12-07T08:00:00+09:00"},
+)
 BOOKING_REQUEST_EXAMPLE = OpenApiExample(
     "Book a time", request_only=True,
     value={"topic": "line", "venue": 3, "start": "2026-12-08T10:00:00+09:00",
@@ -174,7 +183,7 @@ class BookingCancel(generics.GenericAPIView):
         responses={200: BookingSerializer, 409: ErrorSerializer},
         examples=[
             OpenApiExample("Cancel", request_only=True, value={"phone": "090-1234-5678", "reason": "体調不良"}),
-            NOT_FOUND_EXAMPLE,
+            CANCELLED_EXAMPLE, NOT_FOUND_EXAMPLE,
         ],
         tags=["bookings"],
     )
