@@ -178,19 +178,53 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    # Token first, so an anonymous call is told 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.DeviceKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # JSON in, JSON out: one documented format (the browsable pages are /api/docs/).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # One bucket per kind of caller: anonymous clients by IP, people by account, kiosks by device.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonymousThrottle",
+        "api.throttling.UserThrottle",
+        "api.throttling.KioskThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/min"),
+        "kiosk": os.environ.get("API_THROTTLE_KIOSK", "300/min"),
+    },
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Oshieai API",
     "DESCRIPTION": "Digital-literacy peer teaching: topics, bookable times, bookings, offers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: no CDN, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStateEnum": "literacy.scheduling.models.Booking.State",
+        "LessonStateEnum": "literacy.scheduling.models.Lesson.State",
+        "HelpRequestStateEnum": "literacy.scheduling.models.HelpRequest.State",
+        "OfferStateEnum": "literacy.scheduling.models.Offer.State",
+        "MessageStateEnum": "literacy.notifications.models.Message.State",
+        "MessageChannelEnum": "literacy.notifications.models.Message.Channel",
+        "ArrivalChannelEnum": "literacy.people.models.Channel",
+    },
 }
 
 # --- Messaging providers: console in development, memory in tests, twilio in production ------
@@ -221,3 +255,7 @@ LOGGING = {
 # Seconds without a touch before the "are you still there?" countdown, and the countdown itself.
 KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "90"))
 KIOSK_IDLE_COUNTDOWN_SECONDS = int(os.environ.get("KIOSK_IDLE_COUNTDOWN_SECONDS", "20"))
+
+# --- api ---
+# Swagger UI / Redoc assets served locally (see SPECTACULAR_SETTINGS above).
+INSTALLED_APPS += ["drf_spectacular_sidecar"]

@@ -1,0 +1,1 @@
+"""API views: each parses its input, calls one service or selector, and renders."""
