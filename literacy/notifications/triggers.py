@@ -42,3 +42,9 @@ def offer_created(*, offer: Offer) -> None:
 
 def request_escalated(*, help_request: HelpRequest) -> None:
     """No volunteer accepted in time: alert the coordinators."""
+
+
+def phone_verification_requested(*, volunteer, code: str) -> None:
+    """A volunteer asked to confirm the phone number on their profile (volunteer.phone, not yet
+    verified): SMS them the code. This is the only place the code exists in clear; the database
+    keeps its hash."""
