@@ -193,3 +193,9 @@ LOGGING = {
 }
 
 # --- Per-app settings: each app appends its own block below, headed by its name. ---------------
+
+# --- portal ---
+# A volunteer who confirms their email in the browser they signed up with is logged in and
+# taken straight to the volunteer form.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_SIGNUP_REDIRECT_URL = "/volunteer/"
