@@ -99,10 +99,16 @@ class WindowForm(forms.Form):
         help_text=_("この時間の予約は、あなたの承諾を待たずに確定します"),
     )
 
-    def __init__(self, *args, venues=None, **kwargs):
+    def __init__(self, *args, venues, venue_choices, **kwargs):
+        """`venue_choices` is the venues list evaluated once for the whole formset: otherwise
+        each row's select would query the venues again."""
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = venues if venues is not None else Venue.objects.none()
-        self.fields["venue"].label_from_instance = lambda venue: venue.display_name
+        self.fields["venue"].queryset = venues
+        self.fields["venue"].choices = venue_choices
+
+    @staticmethod
+    def choices_for(venues) -> list[tuple]:
+        return [("", "---------"), *((venue.pk, venue.display_name) for venue in venues)]
 
     def clean(self):
         data = super().clean()

@@ -44,6 +44,7 @@ from literacy.portal.forms import (
     PhoneCodeForm,
     ProfileForm,
     ReportForm,
+    WindowForm,
     WindowFormSet,
 )
 from literacy.portal.lesson_calendar import lesson_ics
@@ -209,8 +210,9 @@ def _window_venues(volunteer: Volunteer):
 def availability(request: HttpRequest) -> HttpResponse:
     volunteer = request.volunteer
     venues = _window_venues(volunteer)
+    form_kwargs = {"venues": venues, "venue_choices": WindowForm.choices_for(venues)}
     if request.method == "POST":
-        formset = WindowFormSet(request.POST, prefix="w", form_kwargs={"venues": venues})
+        formset = WindowFormSet(request.POST, prefix="w", form_kwargs=form_kwargs)
         if formset.is_valid():
             try:
                 availability_set(volunteer=volunteer, windows=formset.windows())
@@ -225,7 +227,7 @@ def availability(request: HttpRequest) -> HttpResponse:
              "is_instant": w.is_instant}
             for w in volunteer.availabilities.order_by("weekday", "starts")
         ]
-        formset = WindowFormSet(initial=initial, prefix="w", form_kwargs={"venues": venues})
+        formset = WindowFormSet(initial=initial, prefix="w", form_kwargs=form_kwargs)
     context = {
         "volunteer": volunteer,
         "formset": formset,
