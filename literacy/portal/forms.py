@@ -26,7 +26,15 @@ class NamedChoiceField(forms.ModelMultipleChoiceField):
         return obj.display_name
 
 
-class ProfileForm(forms.Form):
+class PortalForm(forms.Form):
+    """No colon after labels: it reads oddly after Japanese text."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class ProfileForm(PortalForm):
     name = forms.CharField(label=_("お名前"), max_length=100)
     name_kana = forms.CharField(label=_("ふりがな"), max_length=100, required=False)
     phone = forms.CharField(
@@ -82,16 +90,18 @@ class ProfileForm(forms.Form):
         }
 
 
-class PhoneCodeForm(forms.Form):
+class PhoneCodeForm(PortalForm):
     code = forms.CharField(
         label=_("確認コード（6桁）"), max_length=6, min_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
 
-class WindowForm(forms.Form):
+class WindowForm(PortalForm):
     venue = forms.ModelChoiceField(label=_("会場"), queryset=Venue.objects.none())
-    weekday = forms.TypedChoiceField(label=_("曜日"), choices=WEEKDAYS, coerce=int)
+    # An empty first choice, so a blank extra row is left out rather than refused.
+    weekday = forms.TypedChoiceField(label=_("曜日"), choices=[("", "---------"), *WEEKDAYS], coerce=int,
+                                     empty_value=None)
     starts = forms.TimeField(label=_("開始"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     ends = forms.TimeField(label=_("終了"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     is_instant = forms.BooleanField(
@@ -132,7 +142,7 @@ WindowFormSet = forms.formset_factory(WindowForm, formset=BaseWindowFormSet, ext
                                       max_num=28, validate_max=True)
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(PortalForm):
     starts_on = forms.DateField(label=_("お休みの初日"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("お休みの最終日"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("理由（任意）"), max_length=200, required=False)
@@ -144,14 +154,14 @@ class ExceptionForm(forms.Form):
         return data
 
 
-class CancelForm(forms.Form):
+class CancelForm(PortalForm):
     reason = forms.CharField(
         label=_("中止の理由"), max_length=300,
         help_text=_("受講者には別のボランティアをお探しします。"),
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(PortalForm):
     """The report: one attendance choice, a skills checklist and "could teach" per learner."""
 
     duration_minutes = forms.IntegerField(label=_("活動時間（分）"), min_value=1, max_value=480, initial=60)

@@ -183,3 +183,16 @@ def test_home_lists_lessons_to_report(client, volunteer, municipality, venue, to
                                      starts_at=at(6, NOW.date()))
     page = login(client, volunteer).get(reverse("portal:home")).content.decode()
     assert reverse("portal:lesson_report", args=[lesson.pk]) in page
+
+
+def test_a_blank_extra_row_as_a_browser_sends_it_is_left_out(client, volunteer, venue):
+    """A browser sends every row's select, blank or not; the untouched rows must not block saving."""
+    login(client, volunteer)
+    response = client.post(reverse("portal:availability"), window_data([
+        {"venue": venue.pk, "weekday": "3", "starts": "13:00", "ends": "15:00"},
+        {"venue": "", "weekday": "", "starts": "", "ends": ""},
+        {"venue": "", "weekday": "", "starts": "", "ends": ""},
+    ]))
+    assert response.status_code == 302 and volunteer.availabilities.get().weekday == 3
+    page = client.get(reverse("portal:availability")).content.decode()
+    assert page.count('<option value="" selected>---------</option>') >= 2  # blank rows start blank
