@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("kiosk/", include("literacy.kiosk.urls")),
     path("api/", include("api.urls")),
+    path("volunteer/", include("literacy.portal.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("twilio/", include("literacy.telephony.urls")),
     path("", include("literacy.notifications.urls")),

@@ -20,6 +20,8 @@ from api.serializers.work import (
 )
 from api.tenancy import coordinator_municipality, volunteer_profile
 from api.views.documentation import INVALID_EXAMPLE, MUNICIPALITY, NOT_FOUND_EXAMPLE
+from literacy.core.errors import DomainError
+from literacy.curriculum.models import Skill
 from literacy.scheduling.models import Booking, Lesson, LessonReport, Offer
 from literacy.scheduling.services import offer_accept, offer_decline
 from literacy.scheduling.services.reports import report_create
@@ -237,12 +239,15 @@ class ReportListCreate(generics.ListAPIView):
         data = incoming.validated_data
         lesson = get_object_or_404(Lesson.objects.filter(volunteer=volunteer), pk=data["lesson"])
         rows = data["learners"]
+        skills = Skill.objects.in_bulk({skill_id for row in rows for skill_id in row["skills"]})
+        if len(skills) != len({skill_id for row in rows for skill_id in row["skills"]}):
+            raise DomainError(code="skill_not_in_topic")
         report = report_create(
             lesson=lesson, volunteer=volunteer,
             attendance={row["booking"]: row["attended"] for row in rows},
             duration_minutes=data["duration_minutes"], note_for_next=data["note_for_next"],
             follow_up_needed=data["follow_up_needed"],
-            skills_by_booking={row["booking"]: row["skills"] for row in rows if row["skills"]},
+            skills_by_booking={row["booking"]: [skills[i] for i in row["skills"]] for row in rows if row["skills"]},
             could_teach_by_booking={row["booking"]: row["could_teach"] for row in rows},
         )
         report = _reports_for(request, self).get(pk=report.pk)

@@ -78,3 +78,13 @@ class OfferNotAvailable(ConflictError):
 class InvalidStateChange(ConflictError):
     code = "invalid_state"
     message = _("この操作は現在の状態ではできません。")
+
+
+class PhoneCodeInvalid(DomainError):
+    code = "phone_code_invalid"
+    message = _("確認コードが正しくないか、有効期限が切れています。もう一度コードを送ってください。")
+
+
+class AvailabilityOverlap(DomainError):
+    code = "availability_overlap"
+    message = _("同じ曜日の時間帯が重なっています。")

@@ -30,6 +30,7 @@ class Message(models.Model):
         VOLUNTEER_CANCELLED = "volunteer_cancelled", _("ボランティアへの中止連絡")
         VOLUNTEER_BOOKING_CANCELLED = "volunteer_booking_cancelled", _("受講者キャンセルの連絡")
         COORDINATOR_ALERT = "coordinator_alert", _("担当者への通知")
+        VOLUNTEER_PHONE_CHECK = "volunteer_phone_check", _("電話番号の確認コード")
 
     # Messages that only make sense while their booking still stands (re-checked before sending).
     NEEDS_ACTIVE_BOOKING = (Kind.LEARNER_CONFIRMATION, Kind.LEARNER_PENDING,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from literacy.notifications import compose, ical
 from literacy.notifications.compose import booking_key
 from literacy.notifications.models import Message
-from literacy.notifications.services import message_cancel_for_booking, messages_cancel
+from literacy.notifications.services import message_cancel_for_booking, message_enqueue, messages_cancel
 
 if TYPE_CHECKING:
     from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
@@ -135,4 +135,19 @@ def request_escalated(*, help_request: HelpRequest) -> None:
             "when": timezone.localtime(help_request.wanted_starts_at, help_request.municipality.zone)
             .strftime("%Y-%m-%d %H:%M") if help_request.wanted_starts_at else help_request.preference_note,
         },
+    )
+
+
+def phone_verification_requested(*, volunteer, code: str) -> None:
+    """A volunteer asked to confirm the phone number on their profile (volunteer.phone, not yet
+    verified): SMS them the code. Apart from this message the database keeps only its hash."""
+    check = volunteer.phone_checks.order_by("-created_at").first()
+    municipality = volunteer.municipality
+    message_enqueue(
+        municipality=municipality, channel=Message.Channel.SMS, kind=Message.Kind.VOLUNTEER_PHONE_CHECK,
+        to=volunteer.phone, volunteer=volunteer,
+        body=_("%(program)sです。電話番号の確認コードは %(code)s です。10分以内に入力してください。") % {
+            "program": municipality.program_name, "code": code},
+        idempotency_key=f"volunteer:{volunteer.pk}:phone-check:{check.pk if check else code}",
+        not_after=check.expires_at if check else None,
     )

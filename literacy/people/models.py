@@ -250,3 +250,21 @@ class AvailabilityException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} {self.starts_on}–{self.ends_on}"
+
+class VolunteerPhoneCheck(models.Model):
+    """An SMS code sent to confirm a volunteer's phone number: only its hash is kept, and it
+    expires; the number becomes the profile's verified number only when the code comes back."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="phone_checks")
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("電話番号の確認")
+        verbose_name_plural = _("電話番号の確認")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["volunteer", "created_at"])]

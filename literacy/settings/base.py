@@ -259,3 +259,9 @@ KIOSK_IDLE_COUNTDOWN_SECONDS = int(os.environ.get("KIOSK_IDLE_COUNTDOWN_SECONDS"
 # --- api ---
 # Swagger UI / Redoc assets served locally (see SPECTACULAR_SETTINGS above).
 INSTALLED_APPS += ["drf_spectacular_sidecar"]
+
+# --- portal ---
+# A volunteer who confirms their email in the browser they signed up with is logged in and
+# taken straight to the volunteer form.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_SIGNUP_REDIRECT_URL = "/volunteer/"

@@ -148,7 +148,7 @@ def test_volunteer_reports_their_lesson_once(volunteer_api, coordinator_api, les
     assert booking.state == Booking.State.ATTENDED
     assert volunteer_api.get("/api/v1/lessons/").json()["results"][0]["reported"] is True
     again = volunteer_api.post("/api/v1/reports/", report_body(mine, booking), format="json")
-    assert again.status_code == 409 and error_code(again) == "report_exists"
+    assert again.status_code == 409 and error_code(again) == "already_reported"
     assert [r["id"] for r in volunteer_api.get("/api/v1/reports/").json()["results"]] == [report["id"]]
     assert coordinator_api.get(f"/api/v1/reports/{report['id']}/").status_code == 200
 

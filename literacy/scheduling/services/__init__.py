@@ -18,6 +18,7 @@ from literacy.scheduling.services.offers import (
     offers_expire_due,
     offers_send,
 )
+from literacy.scheduling.services.reports import report_create
 
 __all__ = [
     "BookingResult",
@@ -36,4 +37,5 @@ __all__ = [
     "offer_decline",
     "offers_expire_due",
     "offers_send",
+    "report_create",
 ]
