@@ -11,5 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("city/phone-desk/", include("literacy.phonedesk.urls")),
+    path("twilio/voice/", include("literacy.telephony.voice_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
