@@ -24,11 +24,19 @@ def parse_slot_key(key: str, municipality: Municipality) -> tuple[Venue, dt.date
     return venue, dt.datetime.fromtimestamp(timestamp, tz=dt.UTC), lesson_id or None
 
 
-class SearchForm(forms.Form):
+class DeskForm(forms.Form):
+    """Labels without a trailing colon: Japanese labels read better bare."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class SearchForm(DeskForm):
     q = forms.CharField(label=_("電話番号またはお名前（かな可・一部でも）"), max_length=60, required=False)
 
 
-class ProxyFieldsMixin(forms.Form):
+class ProxyFieldsMixin(DeskForm):
     """A family member calling on the learner's behalf."""
 
     by_proxy = forms.BooleanField(label=_("ご家族からの代理のお電話"), required=False)
@@ -78,7 +86,7 @@ class LearnerCreateForm(ProxyFieldsMixin):
         self.fields["district"].queryset = District.objects.filter(municipality=municipality)
 
 
-class TimesForm(forms.Form):
+class TimesForm(DeskForm):
     """What to look for: topic, area or venue, from which day (a week is shown)."""
 
     topic = forms.ModelChoiceField(label=_("相談内容"), queryset=Topic.objects.none())
@@ -100,6 +108,8 @@ class BookingForm(ProxyFieldsMixin):
     learner_agreed = forms.BooleanField(label=_("ご本人がこの予約に同意されていることを確認しました"), required=False)
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
+        # Its own ids: it shares the page with the times form, which also has a topic field.
+        kwargs.setdefault("auto_id", "book_%s")
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.fields["topic"].queryset = Topic.objects.filter(municipality=municipality, is_active=True)
@@ -115,7 +125,7 @@ class BookingForm(ProxyFieldsMixin):
         return data
 
 
-class MoveForm(forms.Form):
+class MoveForm(DeskForm):
     slot = forms.CharField(label=_("新しい時間"), max_length=60)
 
     def __init__(self, *args, municipality: Municipality, **kwargs):
@@ -126,9 +136,9 @@ class MoveForm(forms.Form):
         return parse_slot_key(self.cleaned_data["slot"], self.municipality)
 
 
-class CancelForm(forms.Form):
+class CancelForm(DeskForm):
     reason = forms.CharField(label=_("理由"), max_length=300, required=False)
 
 
-class NoteForm(forms.Form):
+class NoteForm(DeskForm):
     text = forms.CharField(label=_("メモ"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
