@@ -100,6 +100,11 @@ def test_phone_desk_books_a_lesson(page, live_server):
     assert booking.lesson.venue == venue and booking.state == Booking.State.BOOKED
     assert_accessible(page, "booked")
 
+    # Cancelling asks for a reason and a second, explicit click.
+    page.locator("details.cancel summary").click()
+    page.get_by_role("button", name=f"予約 {booking.code} をキャンセルする").wait_for()
+    assert_accessible(page, "cancel-open")
+
     page.get_by_role("link", name="変更").click()
     page.get_by_role("heading", name="予約の変更").wait_for()
     assert_accessible(page, "move")
@@ -108,6 +113,7 @@ def test_phone_desk_books_a_lesson(page, live_server):
     page.get_by_text("予約を変更しました").wait_for()
     booking.refresh_from_db()
     assert booking.lesson.starts_at.hour == 2  # 11:00 in Tokyo is 02:00 UTC
+    assert page.get_by_text("090-1234-5678").is_visible()
 
 
 def test_register_form_errors_are_accessible(page, live_server):
