@@ -272,3 +272,11 @@ def test_voice_line_callers_show_as_needing_a_call_back(desk, municipality, cloc
                             opened_at=NOW, detail="自動音声で予約された方です。")
     page = desk.get(f"{DESK}learners/{learner.pk}/").content.decode()
     assert "（お名前未確認）" in page and "自動音声で予約された方です。" in page
+
+
+def test_the_desk_speaks_english_when_asked(desk, hanako, settings, clock):
+    desk.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = desk.get(DESK, {"q": "はなこ"}).content.decode()
+    assert "Find a learner" in page and "Register someone new" in page and "1 match" in page
+    page = desk.get(f"{DESK}learners/{hanako.pk}/").content.decode()
+    assert "About the learner" in page and "Show free times" in page and "090-1234-5678" in page
