@@ -56,6 +56,17 @@ def call_session_move(*, session: CallSession, step: str, **data) -> CallSession
 
 
 @transaction.atomic
+def call_session_set_learner(*, session: CallSession, learner: Learner | None) -> CallSession:
+    """The caller said who they are (a landline may serve a couple); None: someone not yet known."""
+    if learner is not None and (learner.municipality_id != session.municipality_id
+                                or learner.phone != caller_e164(session.from_number)):
+        raise NotFoundError()
+    session.learner = learner
+    session.save(update_fields=["learner", "updated_at"])
+    return session
+
+
+@transaction.atomic
 def call_session_miss(*, session: CallSession) -> int:
     """A silence or a wrong key at the current menu; returns how many in a row."""
     session.tries += 1

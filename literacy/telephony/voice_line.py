@@ -21,6 +21,7 @@ from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 from literacy.core.errors import ConflictError, DomainError, InvalidPhoneNumber
 from literacy.core.phones import parse_phone
 from literacy.curriculum.models import Topic
+from literacy.people.models import Learner
 from literacy.places.models import District, Municipality, Venue
 from literacy.scheduling.models import Booking
 from literacy.scheduling.slots import bookable_times, is_public_holiday
@@ -28,7 +29,9 @@ from literacy.telephony.call_sessions import (
     call_session_end,
     call_session_miss,
     call_session_move,
+    call_session_set_learner,
     call_session_start,
+    caller_e164,
     voice_booking_cancel,
     voice_booking_create,
     voicemail_record,
@@ -38,6 +41,7 @@ from literacy.telephony.signatures import twilio_webhook
 from literacy.telephony.voice_selectors import (
     booking_place_and_time,
     districts_for_voice,
+    learners_for_caller,
     municipality_for_called_number,
     topics_by_demand,
     upcoming_bookings_for_phone,
@@ -125,11 +129,37 @@ def _enter_menu(request, session, *, before: Sequence[str] = ()) -> VoiceRespons
 
 def _handle_menu(request, session, digits):
     if digits == "1":
-        return _enter_topic(request, session)
+        return _enter_who(request, session)
     if digits == "2":
         return _enter_check(request, session)
     if digits == "0":
         return _to_person(request, session)
+    return None
+
+
+def _enter_who(request, session) -> VoiceResponse:
+    """Several named learners on this number (a couple on a landline): ask whose booking it is."""
+    phone = caller_e164(session.from_number)
+    named = [learner for learner in learners_for_caller(municipality=session.municipality, phone_e164=phone)[:8]
+             if learner.name] if phone else []
+    if len(named) < 2:
+        return _enter_topic(request, session)
+    texts = [_("どなたのご予約ですか。")]
+    texts += [_("%(name)s様は%(key)sを、") % {"name": spoken_name(learner), "key": i}
+              for i, learner in enumerate(named, 1)]
+    texts.append(_("ほかの方は9を押してください。"))
+    return _ask(session, "who", texts, learner_ids=[learner.pk for learner in named])
+
+
+def _handle_who(request, session, digits):
+    learner_ids = session.data.get("learner_ids", [])
+    if digits == "9":
+        call_session_set_learner(session=session, learner=None)
+        return _enter_topic(request, session)
+    if digits.isdigit() and 1 <= int(digits) <= len(learner_ids):
+        learner = Learner.objects.get(pk=learner_ids[int(digits) - 1], municipality=session.municipality)
+        call_session_set_learner(session=session, learner=learner)
+        return _enter_topic(request, session)
     return None
 
 
@@ -273,16 +303,15 @@ def _handle_confirm(request, session, digits):
 
 
 def _enter_check(request, session, *, before: Sequence[str] = ()) -> VoiceResponse:
-    try:
-        phone = parse_phone(session.from_number).e164
-    except InvalidPhoneNumber:
-        phone = None
+    phone = caller_e164(session.from_number)
     bookings = upcoming_bookings_for_phone(
         municipality=session.municipality, phone_e164=phone, now=timezone.now()
     ) if phone else []
     if not bookings:
         return _enter_menu(request, session, before=[*before, _("このお電話番号でのご予約は見つかりませんでした。")])
-    call_session_move(session=session, step="check", booking_ids=[b.pk for b in bookings])
+    # Whose booking it is matters only when several people share the number.
+    several = learners_for_caller(municipality=session.municipality, phone_e164=phone).count() > 1
+    call_session_move(session=session, step="check", booking_ids=[b.pk for b in bookings], say_names=several)
     count = [_("ご予約は%(count)s件あります。") % {"count": len(bookings)}]
     return _read_booking(session, 0, before=[*before, *count])
 
@@ -299,7 +328,10 @@ def _read_booking(session, index: int, *, before: Sequence[str] = ()) -> VoiceRe
     booking = _booking_of_session(session, index)
     starts_at, venue, topic = booking_place_and_time(booking)
     last = index == len(session.data["booking_ids"]) - 1
+    whose = [_("%(name)s様のご予約です。") % {"name": spoken_name(booking.learner)}] if (
+        session.data.get("say_names") and booking.learner.name) else []
     texts = [
+        *whose,
         _("%(when)sから、%(venue)sで、%(topic)s。") % {
             "when": spoken_time(starts_at, session.municipality), "venue": spoken_name(venue),
             "topic": spoken_name(topic)},
@@ -393,6 +425,7 @@ def _record(request, session, response: VoiceResponse) -> VoiceResponse:
 
 HANDLERS: dict[str, Callable] = {
     "menu": _handle_menu,
+    "who": _handle_who,
     "topic": _handle_topic,
     "area": _handle_area,
     "time": _handle_time,

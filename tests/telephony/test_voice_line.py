@@ -354,3 +354,44 @@ def test_forged_or_missing_signature_is_refused(client, municipality, district, 
 def test_a_step_for_an_unknown_call_starts_over(client, municipality, clock):
     twiml = Twiml(Call(client).post("/twilio/voice/keys/menu/", Digits="1"))
     assert twiml.find("Redirect").text == "/twilio/voice/"
+
+
+def test_a_couple_on_one_landline_is_asked_whose_booking(client, municipality, district, venue, topic,
+                                                         tuesday_window, clock):
+    taro = factories.LearnerFactory(municipality=municipality, phone="+81943223333", name="八女 太郎",
+                                    name_kana="やめ たろう", phone_kind="landline", reminder_channel="voice")
+    hanako = factories.LearnerFactory(municipality=municipality, phone="+81943223333", name="八女 花子",
+                                      name_kana="やめ はなこ", phone_kind="landline", reminder_channel="voice")
+    call = Call(client, caller="+81943223333")
+    who = call.press(call.start(), "1")
+    assert "どなたのご予約ですか。" in who.text
+    assert "やめ はなこ様は1を、" in who.text and "やめ たろう様は2を、" in who.text  # newest first
+    assert "ほかの方は9を" in who.text
+    confirm = call.press(call.press(call.press(who, "2"), "1"), "1")
+    call.press(confirm, "1")
+    assert Booking.objects.get().learner == taro
+    # Checking reads everyone's bookings on the number, saying whose each one is.
+    check_call = Call(client, sid="CA00000000000000000000000000000002", caller="+81943223333")
+    check = check_call.press(check_call.start(), "2")
+    assert "やめ たろう様のご予約です。" in check.text
+    assert hanako.bookings.count() == 0
+
+
+def test_someone_else_on_a_shared_number_books_as_a_new_caller(client, municipality, district, venue, topic,
+                                                               tuesday_window, clock):
+    for name in ("八女 太郎", "八女 花子"):
+        factories.LearnerFactory(municipality=municipality, phone="+81943223333", name=name,
+                                 phone_kind="landline", reminder_channel="voice")
+    call = Call(client, caller="+81943223333")
+    who = call.press(call.start(), "1")
+    call.press(call.press(call.press(call.press(who, "9"), "1"), "1"), "1")
+    booking = Booking.objects.get()
+    assert booking.learner.name == "" and booking.learner.needs_callback
+    assert FollowUp.objects.get().learner == booking.learner
+
+
+def test_a_call_to_an_unknown_number_is_ended_politely(client, municipality, clock):
+    factories.MunicipalityFactory(jis_code="402117", program_phone="0942-53-0000")
+    twiml = Call(client, to="+81335551234").start()
+    assert "この番号は現在使われておりません" in twiml.text and twiml.find("Hangup") is not None
+    assert not CallSession.objects.exists()
