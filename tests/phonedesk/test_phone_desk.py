@@ -280,3 +280,18 @@ def test_the_desk_speaks_english_when_asked(desk, hanako, settings, clock):
     assert "Find a learner" in page and "Register someone new" in page and "1 match" in page
     page = desk.get(f"{DESK}learners/{hanako.pk}/").content.decode()
     assert "About the learner" in page and "Show free times" in page and "090-1234-5678" in page
+
+
+def test_a_coordinator_of_two_cities_works_in_the_one_chosen(desk, desk_user, hanako, municipality, clock):
+    other = factories.MunicipalityFactory(jis_code="402117", name="筑後市", slug="chikugo")
+    factories.CoordinatorRole.objects.create(user=desk_user, municipality=other)
+    chikugo = factories.LearnerFactory(municipality=other, name="筑後 次郎", phone="+819012345679")
+    assert [learner.pk for learner in desk.get(DESK, {"q": "9012345679"}).context["results"]] == []
+    response = desk.get(DESK, {"q": "9012345679", "m": "402117"})
+    assert [learner.pk for learner in response.context["results"]] == [chikugo.pk]
+    assert "筑後市" in response.content.decode()
+    desk.post(f"{DESK}learners/new/?m=402117", {"phone": "0942-53-1234", "name": "筑後 三郎", "consent": "on"})
+    assert Learner.objects.get(name="筑後 三郎").municipality == other
+    # Both cities' learners open for someone who coordinates both.
+    assert desk.get(f"{DESK}learners/{chikugo.pk}/").status_code == 200
+    assert desk.get(f"{DESK}learners/{hanako.pk}/").status_code == 200
