@@ -147,3 +147,13 @@ def voicemail_record(
         recording_url=recording_url,
         detail=f"{session.from_number}{who}から{seconds}伝言があります。",
     )
+
+
+def call_sessions_purge(*, older_than: dt.timedelta, now: dt.datetime | None = None, dry_run: bool = False) -> int:
+    """Forget finished calls: a session holds the caller's number and choices, and is needed only
+    while the call lasts (bookings, learners and voicemail cases keep what matters). Returns the count."""
+    old = CallSession.objects.filter(updated_at__lt=(now or timezone.now()) - older_than)
+    if dry_run:
+        return old.count()
+    deleted, _by_model = old.delete()
+    return deleted
