@@ -105,7 +105,8 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One dense page: who they are, their history, and the booking form with free times."""
     learner = _learner_of(request, pk)
     municipality = learner.municipality
-    times_form = TimesForm(request.GET or None, municipality=municipality,
+    # Bound only once a topic was asked for: ?m= alone must not show "this field is required".
+    times_form = TimesForm(request.GET if "topic" in request.GET else None, municipality=municipality,
                            initial={"district": learner.district_id})
     times = []
     if times_form.is_bound and times_form.is_valid():

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import Gather, Say, VoiceResponse
 
 from literacy.core.errors import ConflictError, DomainError, InvalidPhoneNumber
-from literacy.core.phones import parse_phone
 from literacy.curriculum.models import Topic
 from literacy.people.models import Learner
 from literacy.places.models import District, Municipality, Venue
@@ -385,7 +384,7 @@ def office_is_open(municipality: Municipality, now: dt.datetime) -> bool:
     """Weekdays, not public holidays, between the municipality's office hours (local time)."""
     local = timezone.localtime(now, municipality.zone)
     return (
-        bool(municipality.coordinator_phone)
+        caller_e164(municipality.coordinator_phone) is not None  # nobody to ring: take a message
         and local.weekday() < 5
         and not is_public_holiday(local.date())
         and municipality.office_opens <= local.time() < municipality.office_closes
@@ -400,7 +399,7 @@ def _to_person(request, session, *, before: Sequence[str] = ()) -> VoiceResponse
     if office_is_open(municipality, timezone.now()):
         call_session_move(session=session, step="person")
         _say(response, _("担当者におつなぎします。そのままお待ちください。"))
-        response.dial(parse_phone(municipality.coordinator_phone).e164, timeout=25,
+        response.dial(caller_e164(municipality.coordinator_phone), timeout=25,
                       action=reverse("voice_line:person_after"), method="POST")
         return response
     opens, closes = municipality.office_opens, municipality.office_closes

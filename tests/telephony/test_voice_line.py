@@ -395,3 +395,13 @@ def test_a_call_to_an_unknown_number_is_ended_politely(client, municipality, clo
     twiml = Call(client, to="+81335551234").start()
     assert "この番号は現在使われておりません" in twiml.text and twiml.find("Hangup") is not None
     assert not CallSession.objects.exists()
+
+
+def test_no_usable_coordinator_number_takes_a_message_even_in_office_hours(client, municipality, district, venue,
+                                                                           topic, clock):
+    clock.move_to(dt.datetime(2026, 12, 7, 10, tzinfo=TOKYO))
+    municipality.coordinator_phone = "内線なし"
+    municipality.save()
+    call = Call(client)
+    twiml = call.press(call.start(), "0")
+    assert twiml.find("Dial") is None and twiml.find("Record") is not None
