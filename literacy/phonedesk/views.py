@@ -153,8 +153,10 @@ def learner_book(request: HttpRequest, pk: int) -> HttpResponse:
     if result.confirmed:
         messages.success(request, _("予約しました。予約番号は %(code)s です。") % {"code": booking.code})
     else:
-        messages.success(request, _("仮予約しました（予約番号 %(code)s）。ボランティアが承諾すると確定します。")
-                         % {"code": booking.code})
+        deadline = timezone.localtime(result.confirm_by, learner.municipality.zone) if result.confirm_by else None
+        messages.success(request, _("仮予約しました（予約番号 %(code)s）。ボランティアが承諾すると確定し、"
+                                    "%(when)sまでにご本人へ連絡します。")
+                         % {"code": booking.code, "when": f"{deadline:%m/%d %H:%M}" if deadline else "—"})
     return redirect(_learner_url(learner))
 
 

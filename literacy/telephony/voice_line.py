@@ -291,6 +291,9 @@ def _handle_confirm(request, session, digits):
     else:
         how = _("ショートメール") if booking.learner.can_receive_sms else _("お電話")
         _say(response, _("ボランティアが決まりしだい、%(how)sでお知らせします。") % {"how": how})
+        if result.confirm_by:
+            _say(response, _("遅くとも%(when)sまでにご連絡します。") % {
+                "when": spoken_time(result.confirm_by, session.municipality)})
     code = spoken_digits(booking.code)
     say = Say("", **VOICE)
     say.prosody(_("予約番号を申し上げます。%(code)s。もう一度申し上げます。%(code)s。") % {"code": code}, rate="slow")

@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import translation
 
 from literacy.followups.models import FollowUp
 from literacy.notifications.models import Message
@@ -295,3 +296,18 @@ def test_a_coordinator_of_two_cities_works_in_the_one_chosen(desk, desk_user, ha
     # Both cities' learners open for someone who coordinates both.
     assert desk.get(f"{DESK}learners/{chikugo.pk}/").status_code == 200
     assert desk.get(f"{DESK}learners/{hanako.pk}/").status_code == 200
+
+
+def test_book_a_time_a_volunteer_must_accept(desk, hanako, venue, topic, volunteer, clock):
+    factories.AvailabilityFactory(volunteer=volunteer, venue=venue, weekday=1, starts=dt.time(10),
+                                  ends=dt.time(11), is_instant=False)
+    response = desk.post(f"{DESK}learners/{hanako.pk}/book/", {
+        "topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:pending"}, follow=True)
+    booking = Booking.objects.get()
+    assert booking.state == Booking.State.PENDING
+    deadline = booking.help_request.deadline.astimezone(TOKYO)
+    assert f"仮予約しました（予約番号 {booking.code}）" in " ".join(messages_of(response))
+    assert f"{deadline:%m/%d %H:%M}までにご本人へ連絡します" in " ".join(messages_of(response))
+    with translation.override("en"):
+        assert "the learner hears by" in str(translation.gettext(
+            "仮予約しました（予約番号 %(code)s）。ボランティアが承諾すると確定し、%(when)sまでにご本人へ連絡します。"))

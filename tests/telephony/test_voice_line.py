@@ -405,3 +405,16 @@ def test_no_usable_coordinator_number_takes_a_message_even_in_office_hours(clien
     call = Call(client)
     twiml = call.press(call.start(), "0")
     assert twiml.find("Dial") is None and twiml.find("Record") is not None
+
+
+def test_a_time_a_volunteer_must_accept_says_how_and_by_when_we_call_back(client, municipality, district, venue,
+                                                                          topic, volunteer, clock):
+    factories.AvailabilityFactory(volunteer=volunteer, venue=venue, weekday=1, starts=dt.time(10),
+                                  ends=dt.time(11), is_instant=False)
+    call = Call(client, caller="+81943223333")  # a landline
+    done = call.press(call.press(call.press(call.press(call.start(), "1"), "1"), "1"), "1")
+    booking = Booking.objects.get()
+    assert booking.state == Booking.State.PENDING and booking.channel == "voice"
+    assert "ボランティアが決まりしだい、お電話でお知らせします。" in done.text
+    assert "遅くとも12月" in done.text and "までにご連絡します。" in done.text
+    assert done.text.count("、".join(booking.code)) == 2
