@@ -37,8 +37,8 @@ class ProxyDetails:
                 "gets_reminders": self.gets_reminders}
 
 
-def _stamp(now: dt.datetime, by) -> str:
-    local = timezone.localtime(now)
+def _stamp(now: dt.datetime, by, zone) -> str:
+    local = timezone.localtime(now, zone)
     who = getattr(by, "email", "") or "—"
     return f"[{local:%Y-%m-%d %H:%M} {who}]"
 
@@ -49,8 +49,8 @@ def learner_add_note(*, learner: Learner, text: str, by=None, now: dt.datetime |
     text = text.strip()
     if not text:
         raise DomainError(_("メモが空です。"), code="note_empty")
-    learner = Learner.objects.select_for_update().get(pk=learner.pk)
-    line = f"{_stamp(now or timezone.now(), by)} {text}"
+    learner = Learner.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=learner.pk)
+    line = f"{_stamp(now or timezone.now(), by, learner.municipality.zone)} {text}"
     learner.notes = f"{learner.notes}\n{line}" if learner.notes else line
     learner.save(update_fields=["notes", "updated_at"])
     return learner

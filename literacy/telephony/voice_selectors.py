@@ -25,6 +25,13 @@ def municipality_for_called_number(called: str) -> Municipality | None:
     except InvalidPhoneNumber:
         wanted = None
     if wanted:
+        # Fast path: the number stored as E.164 or in the usual national forms (an indexed lookup
+        # would need a normalised column; this keeps one query for the common case).
+        national = parse_phone(wanted).national
+        spellings = {wanted, national, national.replace("-", "")}
+        exact = Municipality.objects.filter(program_phone__in=spellings).first()
+        if exact:
+            return exact
         for municipality in Municipality.objects.exclude(program_phone="").only("id", "program_phone"):
             try:
                 if parse_phone(municipality.program_phone).e164 == wanted:
