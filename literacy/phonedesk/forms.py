@@ -33,7 +33,8 @@ class DeskForm(forms.Form):
 
 
 class SearchForm(DeskForm):
-    q = forms.CharField(label=_("電話番号またはお名前（かな可・一部でも）"), max_length=60, required=False)
+    q = forms.CharField(label=_("電話番号またはお名前（かな可・一部でも）"), max_length=60, required=False,
+                        widget=forms.TextInput(attrs={"autofocus": True, "type": "search"}))
 
 
 class ProxyFieldsMixin(DeskForm):

@@ -84,6 +84,8 @@ def test_phone_desk_books_a_lesson(page, live_server):
 
     page.get_by_label("電話番号またはお名前").fill("ハナコ")
     page.get_by_role("button", name="検索").click()
+    page.get_by_text("1件見つかりました").wait_for()
+    assert_accessible(page, "results")
     page.get_by_role("link", name="八女 花子").click()
     page.wait_for_url(f"**/city/phone-desk/learners/{learner.pk}/")
 
