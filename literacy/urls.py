@@ -14,6 +14,8 @@ urlpatterns = [
     path("kiosk/", include("literacy.kiosk.urls")),
     path("api/", include("api.urls")),
     path("volunteer/", include("literacy.portal.urls")),
+    path("city/phone-desk/", include("literacy.phonedesk.urls")),
+    path("twilio/voice/", include("literacy.telephony.voice_urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("twilio/", include("literacy.telephony.urls")),
     path("", include("literacy.notifications.urls")),
