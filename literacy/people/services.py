@@ -7,9 +7,11 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from literacy.core.errors import SmsNotPossible
+from literacy.core.errors import InvalidStateChange, SmsNotPossible
 from literacy.core.phones import parse_phone
-from literacy.people.models import Learner, name_key
+from literacy.followups.models import FollowUp
+from literacy.followups.services import followup_close
+from literacy.people.models import Learner, Volunteer, name_key
 from literacy.places.models import Municipality
 
 
@@ -107,3 +109,25 @@ def learner_set_sms_opt_out(*, learner: Learner, opted_out: bool, now: dt.dateti
         learner.reminder_channel = Learner.ReminderChannel.VOICE
     learner.save(update_fields=["sms_opted_out_at", "reminder_channel", "updated_at"])
     return learner
+
+
+@transaction.atomic
+def volunteer_set_status(*, volunteer: Volunteer, status: str, by) -> Volunteer:
+    """Approve, pause or retire a volunteer. Approval records who and when; an approval case
+    waiting in the coordinators' queue is closed with the decision as its outcome."""
+    if status not in Volunteer.Status.values:
+        raise InvalidStateChange(code="unknown_status")
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    now = timezone.now()
+    volunteer.status = status
+    fields = ["status", "updated_at"]
+    if status == Volunteer.Status.APPROVED and volunteer.approved_at is None:
+        volunteer.approved_by = by
+        volunteer.approved_at = now
+        fields += ["approved_by", "approved_at"]
+    volunteer.save(update_fields=fields)
+    for followup in FollowUp.objects.filter(
+        volunteer=volunteer, kind=FollowUp.Kind.VOLUNTEER_APPROVAL, state=FollowUp.State.OPEN
+    ):
+        followup_close(followup=followup, outcome=str(Volunteer.Status(status).label), closed_by=by, now=now)
+    return volunteer
