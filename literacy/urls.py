@@ -11,5 +11,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
+    path("city/", include("literacy.coverage.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -29,7 +29,7 @@ from literacy.curriculum.models import Topic
 from literacy.followups.models import FollowUp, FollowUpAction
 from literacy.people.models import Availability, Learner, Volunteer
 from literacy.places.models import District, Municipality
-from literacy.scheduling.matching import Candidate, rank_volunteers
+from literacy.scheduling.matching import Candidate, rank_volunteers, reason_label
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, Lesson, Offer
 from literacy.scheduling.slots import find_slot
 
@@ -554,6 +554,11 @@ def volunteers_applied(*, municipality: Municipality) -> list[Volunteer]:
 class Suggestion:
     candidate: Candidate
     free_then: bool
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why matching ranks this volunteer, in words (only the reasons that add or take points)."""
+        return [reason_label(r["code"]) for r in self.candidate.reasons if r.get("points")]
 
 
 def assign_suggestions(*, followup: FollowUp, now: dt.datetime | None = None, limit: int = 8) -> list[Suggestion]:
