@@ -47,7 +47,8 @@ def audit_record(
         ip=ip,
         at=now or timezone.now(),
     )
-    event.full_clean()
+    # The municipality and actor come from the request's scope; no need to look them up again.
+    event.full_clean(exclude=["municipality", "actor"])
     event.save()
     return event
 
