@@ -207,3 +207,13 @@ def test_dashboard_query_counts_are_pinned(coordinator_client, world, case, djan
         coordinator_client.get(reverse("coverage:queue"))
     with django_assert_max_num_queries(12):
         coordinator_client.get(reverse("coverage:volunteers"))
+
+
+def test_pages_read_in_english(coordinator_client, world, case):
+    coordinator_client.post(reverse("set_language"), {"language": "en", "next": "/city/"})
+    body = coordinator_client.get(reverse("coverage:queue")).content.decode()
+    assert "Waiting cases" in body and "Volunteers waiting for approval" in body
+    body = coordinator_client.get(reverse("coverage:coverage"), NOVEMBER).content.decode()
+    assert "By district" in body and "Share matched" in body
+    rows = read_csv(coordinator_client.get(reverse("coverage:coverage_csv", args=["districts"]), NOVEMBER))
+    assert rows[0][:2] == ["District", "Senior population"]
