@@ -8,9 +8,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from literacy.coverage.services import TOPIC_FIELDS, VENUE_FIELDS
+from literacy.curriculum.models import Topic
 from literacy.followups.services import CallOutcome
 from literacy.people.models import Volunteer
-from literacy.places.models import District, Municipality
+from literacy.places.models import District, Municipality, Venue
 
 MAX_PERIOD_DAYS = 731
 
@@ -96,3 +98,24 @@ class AssignForm(forms.Form):
 
 class VolunteerStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Volunteer.Status.choices)
+
+
+class VenueForm(forms.ModelForm):
+    class Meta:
+        model = Venue
+        fields = VENUE_FIELDS
+
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.municipality = municipality
+        self.fields["district"].queryset = District.objects.filter(municipality=municipality)
+
+
+class TopicForm(forms.ModelForm):
+    class Meta:
+        model = Topic
+        fields = TOPIC_FIELDS
+
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.municipality = municipality

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from literacy.core.errors import InvalidStateChange
 from literacy.coverage.models import AuditEvent
+from literacy.curriculum.models import Topic
 from literacy.notifications.models import Message
-from literacy.places.models import Municipality
+from literacy.places.models import Municipality, Venue
 
 # Only a message that did not reach its person may be sent again; the rest already did their job
 # or were withdrawn on purpose.
@@ -85,3 +86,36 @@ def outbox_resend(*, message: Message, by, now: dt.datetime | None = None) -> Me
     copy.full_clean()
     copy.save()
     return copy
+
+
+VENUE_FIELDS = ("name", "name_en", "name_kana", "kind", "district", "address", "capacity",
+                "accessibility_notes", "access_notes", "is_active")
+TOPIC_FIELDS = ("name", "name_en", "slug", "icon", "order", "is_active")
+
+
+def _save_owned(instance, *, fields: tuple[str, ...], values: dict):
+    for name in fields:
+        if name in values:
+            setattr(instance, name, values[name])
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def venue_save(*, municipality: Municipality, values: dict, venue: Venue | None = None, by=None) -> Venue:
+    """Create or change a venue of the coordinator's municipality. A venue is retired with
+    is_active=False rather than deleted: past lessons keep pointing at it."""
+    venue = venue or Venue(municipality=municipality)
+    if venue.municipality_id != municipality.pk or values["district"].municipality_id != municipality.pk:
+        raise InvalidStateChange(code="other_municipality")
+    return _save_owned(venue, fields=VENUE_FIELDS, values=values)
+
+
+@transaction.atomic
+def topic_save(*, municipality: Municipality, values: dict, topic: Topic | None = None, by=None) -> Topic:
+    """Create or change a topic of the coordinator's municipality (retire with is_active=False)."""
+    topic = topic or Topic(municipality=municipality)
+    if topic.municipality_id != municipality.pk:
+        raise InvalidStateChange(code="other_municipality")
+    return _save_owned(topic, fields=TOPIC_FIELDS, values=values)

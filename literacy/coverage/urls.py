@@ -22,5 +22,9 @@ urlpatterns = [
     path("outbox/", views.outbox, name="outbox"),
     path("outbox/<int:pk>/resend/", views.outbox_message_resend, name="outbox_resend"),
     path("places/", views.places, name="places"),
+    path("places/venues/new/", views.venue_edit, name="venue_new"),
+    path("places/venues/<int:pk>/", views.venue_edit, name="venue_edit"),
+    path("places/topics/new/", views.topic_edit, name="topic_new"),
+    path("places/topics/<int:pk>/", views.topic_edit, name="topic_edit"),
     path("audit/", views.audit_log, name="audit"),
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,18 +27,29 @@ from literacy.coverage.forms import (
     CloseForm,
     MonthForm,
     PeriodForm,
+    TopicForm,
+    VenueForm,
     VolunteerStatusForm,
 )
 from literacy.coverage.models import AuditEvent
 from literacy.coverage.selectors import Period
-from literacy.coverage.services import RESENDABLE_STATES, audit_record, client_ip, outbox_resend
+from literacy.coverage.services import (
+    RESENDABLE_STATES,
+    audit_record,
+    client_ip,
+    outbox_resend,
+    topic_save,
+    venue_save,
+)
 from literacy.coverage.tables import TABLE_SLUGS, Table, build_tables, monthly_summary_table
+from literacy.curriculum.models import Topic
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_assign_volunteer, followup_close, followup_log_call
 from literacy.kiosk.models import KioskDevice
 from literacy.notifications.models import Message
 from literacy.people.models import Learner, Volunteer
 from literacy.people.services import volunteer_set_status
+from literacy.places.models import Venue
 
 PER_PAGE = 50
 
@@ -314,6 +326,36 @@ def places(request: HttpRequest) -> HttpResponse:
         "topics": m.topics.order_by("order", "id"),
         "kiosks": KioskDevice.objects.filter(municipality=m).select_related("venue"),
     })
+
+
+def _place_form(request: HttpRequest, *, model, form_class, save, pk: int | None, title: str) -> HttpResponse:
+    instance = get_object_or_404(model, pk=pk, municipality=request.municipality) if pk else None
+    form = form_class(request.POST or None, instance=instance, municipality=request.municipality)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(municipality=request.municipality, values=form.cleaned_data, by=request.user,
+                 **({model._meta.model_name: instance} if instance else {}))
+        except DomainError as error:
+            messages.error(request, str(error))
+        except ValidationError as error:
+            # A rule only the full row can check (a name already used in this municipality).
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("保存しました。"))
+            return redirect("coverage:places")
+    return render(request, "coverage/place_form.html", {"form": form, "title": title, "instance": instance})
+
+
+@coordinator_required
+def venue_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _place_form(request, model=Venue, form_class=VenueForm, save=venue_save, pk=pk,
+                       title=_("会場を編集") if pk else _("会場を追加"))
+
+
+@coordinator_required
+def topic_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    return _place_form(request, model=Topic, form_class=TopicForm, save=topic_save, pk=pk,
+                       title=_("相談内容を編集") if pk else _("相談内容を追加"))
 
 
 @coordinator_required
