@@ -510,10 +510,18 @@ def queue_summary(*, municipality: Municipality) -> QueueSummary:
         .values_list("kind")
         .annotate(n=Count("id"))
     )
-    applied = Volunteer.objects.filter(municipality=municipality, status=Volunteer.Status.APPLIED).exclude(
-        follow_ups__kind=FollowUp.Kind.VOLUNTEER_APPROVAL, follow_ups__state=FollowUp.State.OPEN
+    return QueueSummary(by_kind=counts, applied_volunteers=_applied_without_case(municipality).count())
+
+
+def _applied_without_case(municipality: Municipality):
+    """Applicants with no open approval case (those with one are listed among the cases)."""
+    with_case = FollowUp.objects.filter(
+        municipality=municipality, kind=FollowUp.Kind.VOLUNTEER_APPROVAL, state=FollowUp.State.OPEN,
+        volunteer__isnull=False,
+    ).values("volunteer_id")
+    return Volunteer.objects.filter(municipality=municipality, status=Volunteer.Status.APPLIED).exclude(
+        pk__in=with_case
     )
-    return QueueSummary(by_kind=counts, applied_volunteers=applied.count())
 
 
 def queue_open(*, municipality: Municipality, kind: str = "", page: int = 1, per_page: int = 50) -> Page:
@@ -542,9 +550,9 @@ def queue_open(*, municipality: Municipality, kind: str = "", page: int = 1, per
 
 
 def volunteers_applied(*, municipality: Municipality) -> list[Volunteer]:
-    """Applicants waiting for approval (also when no case was opened for them)."""
+    """Applicants waiting for approval for whom no case was opened (the others are cases)."""
     return list(
-        Volunteer.objects.filter(municipality=municipality, status=Volunteer.Status.APPLIED)
+        _applied_without_case(municipality)
         .prefetch_related("topics")
         .order_by("created_at", "id")
     )

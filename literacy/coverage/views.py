@@ -75,13 +75,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in FollowUp.Kind.values:
         kind = ""
+    summary = selectors.queue_summary(municipality=request.municipality)
     return render(request, "coverage/queue.html", {
-        "summary": selectors.queue_summary(municipality=request.municipality),
+        "summary": summary,
+        "kinds": [(value, label, summary.by_kind.get(value, 0)) for value, label in FollowUp.Kind.choices],
         "page": selectors.queue_open(municipality=request.municipality, kind=kind, page=request.GET.get("page", 1),
                                      per_page=PER_PAGE),
         "applied": selectors.volunteers_applied(municipality=request.municipality),
         "kind": kind,
-        "kinds": FollowUp.Kind.choices,
         "now": timezone.now(),
     })
 

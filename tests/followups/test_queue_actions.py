@@ -175,3 +175,21 @@ def test_pause_and_retire_keep_the_first_approval(clock, volunteer, coordinator)
     assert (volunteer.status, volunteer.approved_at) == ("retired", first)
     with pytest.raises(InvalidStateChange):
         volunteer_set_status(volunteer=volunteer, status="fired", by=coordinator)
+
+
+def test_an_applicant_with_a_case_is_listed_once_and_approved_from_the_case(clock, municipality, city_client):
+    applicant = factories.VolunteerFactory(municipality=municipality, status=Volunteer.Status.APPLIED, name="申請 もも")
+    case = FollowUp.objects.create(municipality=municipality, kind=FollowUp.Kind.VOLUNTEER_APPROVAL,
+                                   volunteer=applicant, opened_at=clock_now())
+    # Another open case about the same person must not hide them from the count.
+    FollowUp.objects.create(municipality=municipality, kind=FollowUp.Kind.CALL_BACK, volunteer=applicant,
+                            opened_at=clock_now())
+    assert selectors.volunteers_applied(municipality=municipality) == []
+    body = city_client.get(reverse("coverage:queue")).content.decode()
+    assert body.count("申請 もも") == 2  # one line per case, not a third in the applicants' table
+    assert "承認待ちのボランティア (1)" in body
+    page = city_client.get(reverse("coverage:case", args=[case.pk])).content.decode()
+    assert "承認する" in page
+    city_client.post(reverse("coverage:volunteer_status", args=[applicant.pk]), {"status": "approved"})
+    case.refresh_from_db()
+    assert case.state == FollowUp.State.CLOSED
