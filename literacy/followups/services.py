@@ -80,6 +80,9 @@ class CallOutcome:
         return str(dict(cls.CHOICES).get(code, code))
 
 
+NO_TIME_YET = gettext_lazy("希望の日時が決まっていない依頼です。お電話で日時を伺い、電話窓口から予約してください。")
+
+
 def _open_case(followup: FollowUp) -> FollowUp:
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if followup.state != FollowUp.State.OPEN:
@@ -124,6 +127,8 @@ def followup_assign_volunteer(
         raise InvalidStateChange(code="no_request_to_assign")
     if volunteer.municipality_id != followup.municipality_id or volunteer.status != Volunteer.Status.APPROVED:
         raise InvalidStateChange(code="volunteer_not_assignable")
+    if followup.help_request.wanted_starts_at is None:
+        raise InvalidStateChange(NO_TIME_YET, code="request_has_no_time")
     lesson = help_request_assign(help_request=followup.help_request, volunteer=volunteer, assigned_by=by, now=now)
     outcome = _("%(name)s さんに担当を依頼しました") % {"name": volunteer.name}
     FollowUpAction.objects.create(follow_up=followup, actor=by, kind="assign", note=outcome)

@@ -193,3 +193,14 @@ def test_an_applicant_with_a_case_is_listed_once_and_approved_from_the_case(cloc
     city_client.post(reverse("coverage:volunteer_status", args=[applicant.pk]), {"status": "approved"})
     case.refresh_from_db()
     assert case.state == FollowUp.State.CLOSED
+
+
+def test_a_request_without_a_time_cannot_be_assigned_and_says_why(escalated, volunteer, coordinator, city_client):
+    HelpRequest.objects.filter(pk=escalated.help_request_id).update(
+        wanted_starts_at=None, wanted_ends_at=None, preference_note="平日の午前")
+    escalated.refresh_from_db()
+    with pytest.raises(InvalidStateChange) as error:
+        followup_assign_volunteer(followup=escalated, volunteer=volunteer, by=coordinator)
+    assert error.value.code == "request_has_no_time"
+    page = city_client.get(reverse("coverage:case", args=[escalated.pk])).content.decode()
+    assert "希望の日時が決まっていない依頼です" in page and "平日の午前" in page
