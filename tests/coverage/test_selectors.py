@@ -163,3 +163,17 @@ def test_other_municipality_never_counted(world, november):
 )
 def test_gini(values, expected):
     assert gini(values) == (pytest.approx(expected) if expected is not None else None)
+
+
+def test_median_of_an_even_count_is_the_mean_of_the_middle_two(world, november):
+    # A third matched request in 上陽 (+6 h): times 24 h and 6 h → median 15 h, on both databases.
+    from literacy.scheduling.models import HelpRequest
+
+    request = HelpRequest.objects.create(
+        municipality=world.m, learner=world.q, topic=world.t1, venue=world.venue_b, district=world.district_b,
+        channel="kiosk", deadline=world.at(11, 25), state=HelpRequest.State.SCHEDULED, scheduled_at=world.at(11, 21, 16),
+    )
+    HelpRequest.objects.filter(pk=request.pk).update(created_at=world.at(11, 21, 10))
+    rows = by_name(selectors.coverage_by_district(november))
+    assert rows["上陽"].median_hours_to_match == 15.0
+    assert rows["旧八女市"].median_hours_to_match == 2.0
