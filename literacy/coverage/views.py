@@ -78,7 +78,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     summary = selectors.queue_summary(municipality=request.municipality)
     return render(request, "coverage/queue.html", {
         "summary": summary,
-        "kinds": [(value, label, summary.by_kind.get(value, 0)) for value, label in FollowUp.Kind.choices],
+        # Applicants without a case are waiting for approval too: count them with that kind.
+        "kinds": [
+            (value, label, summary.by_kind.get(value, 0)
+             + (summary.applied_volunteers if value == FollowUp.Kind.VOLUNTEER_APPROVAL else 0))
+            for value, label in FollowUp.Kind.choices
+        ],
         "page": selectors.queue_open(municipality=request.municipality, kind=kind, page=request.GET.get("page", 1),
                                      per_page=PER_PAGE),
         "applied": selectors.volunteers_applied(municipality=request.municipality),
