@@ -207,6 +207,14 @@ def test_dashboard_query_counts_are_pinned(coordinator_client, world, case, djan
         coordinator_client.get(reverse("coverage:queue"))
     with django_assert_max_num_queries(12):
         coordinator_client.get(reverse("coverage:volunteers"))
+    with django_assert_max_num_queries(10):
+        coordinator_client.get(reverse("coverage:monthly"), {"month": "2026-11"})
+    with django_assert_max_num_queries(12):
+        coordinator_client.get(reverse("coverage:outbox"))
+    with django_assert_max_num_queries(8):
+        coordinator_client.get(reverse("coverage:audit"))
+    with django_assert_max_num_queries(20):
+        coordinator_client.get(reverse("coverage:case", args=[case.pk]))
 
 
 def test_pages_read_in_english(coordinator_client, world, case):
