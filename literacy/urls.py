@@ -16,6 +16,7 @@ urlpatterns = [
     path("volunteer/", include("literacy.portal.urls")),
     path("city/phone-desk/", include("literacy.phonedesk.urls")),
     path("twilio/voice/", include("literacy.telephony.voice_urls")),
+    path("city/", include("literacy.coverage.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("twilio/", include("literacy.telephony.urls")),
     path("", include("literacy.notifications.urls")),

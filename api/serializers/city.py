@@ -82,16 +82,19 @@ class CoverageQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class CoverageDistrictSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    name_en = serializers.CharField()
-
-
 class CoverageSerializer(serializers.Serializer):
-    district = CoverageDistrictSerializer()
+    """One district's row of the coordinators' coverage table (the same numbers as /city/coverage/).
+    `district_id` is null for learners and requests with no district."""
+
+    district_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
     senior_population = serializers.IntegerField()
+    learners_served = serializers.IntegerField()
+    served_per_thousand_seniors = serializers.FloatField(allow_null=True)
+    requests = serializers.IntegerField()
+    matched = serializers.IntegerField()
+    share_matched = serializers.FloatField(allow_null=True)
+    median_hours_to_match = serializers.FloatField(allow_null=True)
     lessons = serializers.IntegerField()
-    learners_helped = serializers.IntegerField()
-    open_requests = serializers.IntegerField()
-    helped_per_thousand = serializers.FloatField(allow_null=True)
+    no_show_rate = serializers.FloatField(allow_null=True)
+    cancellation_rate = serializers.FloatField(allow_null=True)

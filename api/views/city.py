@@ -1,6 +1,5 @@
 """Coordinators' reads: help requests, learners, the outbox and coverage by district."""
 
-import datetime as dt
 
 from django.db.models import Q
 from django.utils import timezone
@@ -22,7 +21,7 @@ from api.tenancy import coordinator_municipality
 from api.views.documentation import MUNICIPALITY, NOT_FOUND_EXAMPLE
 from literacy.core.errors import InvalidPhoneNumber
 from literacy.core.phones import parse_phone
-from literacy.coverage.selectors import district_coverage
+from literacy.coverage.selectors import Period, coverage_by_district
 from literacy.notifications.models import Message
 from literacy.people.models import Learner
 from literacy.scheduling.models import HelpRequest
@@ -52,8 +51,9 @@ MESSAGE_EXAMPLE = OpenApiExample(
 )
 COVERAGE_EXAMPLE = OpenApiExample(
     "One district", response_only=True,
-    value={"district": {"id": 1, "name": "旧八女市", "name_en": "Central Yame"}, "senior_population": 12000,
-           "lessons": 140, "learners_helped": 96, "open_requests": 3, "helped_per_thousand": 8.0},
+    value={"district_id": 1, "name": "旧八女市", "senior_population": 12000, "learners_served": 96,
+           "served_per_thousand_seniors": 8.0, "requests": 120, "matched": 111, "share_matched": 0.925,
+           "median_hours_to_match": 5.5, "lessons": 140, "no_show_rate": 0.06, "cancellation_rate": 0.08},
 )
 
 
@@ -178,9 +178,10 @@ class CoverageList(generics.GenericAPIView):
     permission_classes = [IsCoordinator]
     serializer_class = CoverageSerializer
 
-    @extend_schema(summary="Coverage by district", description="Per district, for lessons starting between the "
-                   "local dates `from` and `to` (default: the last 90 days): lessons, distinct learners helped, "
-                   "learners helped per 1,000 seniors, and requests still waiting now. Coordinators only.",
+    @extend_schema(summary="Coverage by district", description="The coordinators' coverage table, per district, "
+                   "for the local dates `from` and `to` (default: the last 90 days): learners served against the "
+                   "senior population, requests and the share matched, median hours to match, lessons, no-show "
+                   "and cancellation rates. Coordinators only.",
                    parameters=[MUNICIPALITY, CoverageQuerySerializer], examples=[COVERAGE_EXAMPLE], tags=["city"])
     def get(self, request):
         municipality = coordinator_municipality(request)
@@ -188,8 +189,7 @@ class CoverageList(generics.GenericAPIView):
         query = CoverageQuerySerializer(data=request.query_params,
                                         context={"today": timezone.localdate(timezone=zone)})
         query.is_valid(raise_exception=True)
-        start = dt.datetime.combine(query.validated_data["from"], dt.time.min, tzinfo=zone)
-        end = dt.datetime.combine(query.validated_data["to"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
-        rows = district_coverage(municipality=municipality, start=start, end=end)
+        period = Period(municipality=municipality, start=query.validated_data["from"], end=query.validated_data["to"])
+        rows = coverage_by_district(period)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -12,6 +12,8 @@ from django.shortcuts import redirect
 
 from literacy.places.models import Municipality
 
+CHOSEN_MUNICIPALITY_KEY = "coordinator_municipality"
+
 
 def coordinator_municipalities(user) -> list[Municipality]:
     if not user.is_authenticated:
@@ -23,7 +25,8 @@ def coordinator_required(view):
     """Logged in, a coordinator of at least one municipality, and with MFA on.
 
     Sets request.municipalities (the scope) and request.municipality (the one being worked on:
-    the first, or the one chosen with ?m=<jis_code>). Anyone else gets a 404, never a hint.
+    the one chosen with ?m=<jis_code>, remembered for the session, else the first). Anyone else
+    gets a 404, never a hint.
     """
 
     @wraps(view)
@@ -36,8 +39,11 @@ def coordinator_required(view):
         if not is_mfa_enabled(request.user):
             return redirect("mfa_activate_totp")
         request.municipalities = municipalities
-        chosen = request.GET.get("m")
+        # The choice is remembered for the session, so links need not carry ?m= from page to page.
+        chosen = request.GET.get("m") or request.session.get(CHOSEN_MUNICIPALITY_KEY)
         request.municipality = next((m for m in municipalities if m.jis_code == chosen), municipalities[0])
+        if request.GET.get("m") == request.municipality.jis_code:
+            request.session[CHOSEN_MUNICIPALITY_KEY] = request.municipality.jis_code
         return view(request, *args, **kwargs)
 
     return wrapper

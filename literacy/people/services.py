@@ -224,7 +224,7 @@ def volunteer_set_status(
         return volunteer
     if (volunteer.status, status) not in _STATUS_CHANGES:
         raise InvalidStateChange()
-    if volunteer.status == Volunteer.Status.PAUSED and volunteer.approved_at is None:
+    if (volunteer.status, status) == (Volunteer.Status.PAUSED, Volunteer.Status.APPROVED) and volunteer.approved_at is None:
         raise InvalidStateChange(code="never_approved")
     if volunteer.status == Volunteer.Status.APPLIED and status == Volunteer.Status.APPROVED:
         volunteer.approved_by = changed_by
@@ -232,9 +232,10 @@ def volunteer_set_status(
     volunteer.status = status
     volunteer.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     if status in (Volunteer.Status.APPROVED, Volunteer.Status.RETIRED):
+        # The case's outcome is the decision, in the words of the status list.
         followups_close_for(
-            kind=FollowUp.Kind.VOLUNTEER_APPROVAL, volunteer=volunteer, now=now,
-            outcome="承認しました" if status == Volunteer.Status.APPROVED else "申請が取り下げられました",
+            kind=FollowUp.Kind.VOLUNTEER_APPROVAL, volunteer=volunteer, now=now, closed_by=changed_by,
+            outcome=str(Volunteer.Status(status).label),
         )
     return volunteer
 

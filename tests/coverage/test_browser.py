@@ -1,0 +1,146 @@
+"""A coordinator in a real browser: sign in with a password and a TOTP code, work one case of the
+queue, download a CSV; axe-core finds no serious or critical problems on the coordinator pages."""
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.utils import timezone
+
+from literacy.followups.models import FollowUp
+from literacy.notifications.models import Message
+from literacy.scheduling.models import Booking, HelpRequest, Lesson
+from tests import factories
+from tests.conftest import chromium_path
+
+from .conftest import with_totp
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        chromium_path() is None and os.environ.get("REQUIRE_BROWSER") != "1",
+        reason="Chromium is not installed (set REQUIRE_BROWSER=1 to make this a failure)",
+    ),
+]
+
+
+def totp_now(secret: str) -> str:
+    """RFC 6238: the code for the current 30-second step, as the coordinator's phone shows it."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@pytest.fixture
+def city(transactional_db):
+    m = factories.MunicipalityFactory(jis_code="402109", name="八女市", name_en="Yame", slug="yame")
+    district = factories.DistrictFactory(municipality=m, name="旧八女市", senior_population=12000)
+    venue = factories.VenueFactory(municipality=m, district=district, name="八女市中央公民館")
+    topic = factories.TopicFactory(municipality=m, slug="line", name="LINEの使い方", name_en="Using LINE")
+    volunteer = factories.VolunteerFactory(municipality=m, topics=[topic], name="支援 一郎")
+    volunteer.venues.add(venue)
+    volunteer.districts.add(district)
+    factories.VolunteerFactory(municipality=m, topics=[topic], name="申請 花子", status="applied")
+    learner = factories.LearnerFactory(municipality=m, district=district, name="八女 まつ")
+    now = timezone.now()
+    starts = now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=2)
+    help_request = HelpRequest.objects.create(
+        municipality=m, learner=learner, topic=topic, venue=venue, district=district,
+        wanted_starts_at=starts, wanted_ends_at=starts + dt.timedelta(hours=1), channel="voice",
+        deadline=now, state=HelpRequest.State.ESCALATED,
+    )
+    FollowUp.objects.create(municipality=m, kind=FollowUp.Kind.UNMATCHED_REQUEST, help_request=help_request,
+                            learner=learner, opened_at=now - dt.timedelta(hours=30))
+    FollowUp.objects.create(municipality=m, kind=FollowUp.Kind.VOICEMAIL, caller_phone="+81943231234",
+                            detail="スマホの使い方を聞きたいとのこと", opened_at=now - dt.timedelta(hours=3))
+    past = factories.LessonFactory(municipality=m, volunteer=volunteer, venue=venue, topic=topic,
+                                   starts_at=now - dt.timedelta(days=3), ends_at=now - dt.timedelta(days=3, hours=-1),
+                                   state=Lesson.State.COMPLETED)
+    factories.BookingFactory(lesson=past, learner=learner, state=Booking.State.ATTENDED)
+    Message.objects.create(municipality=m, channel="sms", kind="reminder", to=learner.phone, body="スマホ相談です。",
+                           send_after=now, state=Message.State.FAILED, error_code="21614", idempotency_key="b-1")
+    coordinator = factories.CoordinatorFactory(municipality=m, email="coord@example.jp")
+    EmailAddress.objects.create(user=coordinator, email=coordinator.email, verified=True, primary=True)
+    secret = with_totp(coordinator)
+    return {"secret": secret, "learner": learner, "volunteer": volunteer}
+
+
+@pytest.fixture
+def page(live_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path() or "/usr/bin/chromium",
+                                             args=BROWSER_ARGS)
+        context = browser.new_context(accept_downloads=True, locale="ja-JP", viewport={"width": 1400, "height": 1000})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def axe_serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def test_coordinator_signs_in_with_totp_works_a_case_and_downloads_a_csv(live_server, city, page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{live_server.url}/accounts/login/?next=/city/")
+    page.fill("input[name=login]", "coord@example.jp")
+    page.fill("input[name=password]", "pass-word-123")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/2fa/authenticate/**")
+    page.screenshot(path=str(SCREENSHOTS / "city-totp.png"))
+    problems = {"totp": axe_serious(page)}
+    page.fill("input[name=code]", totp_now(city["secret"]))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/city/")
+
+    assert "八女 まつ" in page.content() and "申請 花子" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "city-queue.png"), full_page=True)
+    problems["queue"] = axe_serious(page)
+
+    page.get_by_role("link", name="割り当てる・電話する").first.click()
+    page.wait_for_url("**/city/queue/*/")
+    assert "この会場で活動しています" in page.content()  # the suggestion's reason, in words
+    problems["case"] = axe_serious(page)
+    page.screenshot(path=str(SCREENSHOTS / "city-case.png"), full_page=True)
+    page.get_by_label("出なかった").check()
+    page.get_by_label("メモ", exact=True).first.fill("夕方にもう一度")
+    page.get_by_role("button", name="電話を記録する").click()
+    assert "電話の記録を残しました" in page.content() and "出なかった: 夕方にもう一度" in page.content()
+    page.get_by_role("button", name=f"この方に割り当てる {city['volunteer'].name}").click()
+    page.wait_for_url(f"{live_server.url}/city/")
+    assert "ボランティアを割り当て、レッスンを確定しました" in page.content()
+    assert "八女 まつ" not in page.content()  # the case left the queue, with its outcome
+
+    page.goto(f"{live_server.url}/city/coverage/")
+    assert page.locator("table").count() == 7 and page.locator("figure.chart svg").count() >= 3
+    page.screenshot(path=str(SCREENSHOTS / "city-coverage.png"), full_page=True)
+    problems["coverage"] = axe_serious(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="「地区別」をCSVで保存").click()
+    download = info.value
+    content = Path(download.path()).read_bytes()
+    assert content.startswith("\ufeff".encode()) and "旧八女市".encode() in content
+    assert download.suggested_filename.startswith("oshieai-402109-districts-")
+
+    for name in ("reports/monthly", "volunteers", "places", "outbox", "audit"):
+        page.goto(f"{live_server.url}/city/{name}/")
+        problems[name] = axe_serious(page)
+    page.screenshot(path=str(SCREENSHOTS / "city-audit.png"), full_page=True)
+    assert "export" not in page.content()  # shown in words
+    assert "CSV出力" in page.content() and "閲覧" in page.content()
+    assert {k: v for k, v in problems.items() if v} == {}
