@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "literacy.portal",
     "literacy.coverage",
     "literacy.phonedesk",
+    "literacy.imports",
+    "literacy.operations",
     "literacy.core",
     "api",
 ]
