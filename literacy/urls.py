@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("city/import/", include("literacy.imports.urls")),
+    path("", include("literacy.operations.urls")),
 ]

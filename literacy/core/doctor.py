@@ -6,7 +6,6 @@ city relies on the service (the command exits non-zero), WARNING deserves a look
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +33,6 @@ LOCAL_EMAIL_BACKENDS = {
     "django.core.mail.backends.filebased.EmailBackend",
 }
 TWILIO_WEBHOOK_PATHS = ("/twilio/voice/", "/twilio/sms/", "/twilio/status/")
-# The worker beats every loop (seconds); a heartbeat older than this means it has stopped.
-HEARTBEAT_STALE_AFTER = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -279,6 +276,7 @@ def check_program_data() -> list[Finding]:
 
 
 def check_worker_heartbeat() -> list[Finding]:
+    from literacy.operations.health import heartbeat_max_age
     from literacy.operations.selectors import latest_heartbeat
 
     beat = latest_heartbeat()
@@ -288,7 +286,7 @@ def check_worker_heartbeat() -> list[Finding]:
         return [Finding(WARNING, "No background worker has reported yet: reminders and offers are not being sent.",
                         fix)]
     age = timezone.now() - beat.beat_at
-    if age > HEARTBEAT_STALE_AFTER:
+    if age > heartbeat_max_age():
         return [Finding(ERROR, f"The background worker '{beat.name}' last reported {int(age.total_seconds() // 60)} "
                                "minutes ago: reminders and offers are not being sent.", fix)]
     return [Finding(OK, f"Background worker '{beat.name}' is alive.")]

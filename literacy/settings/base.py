@@ -195,3 +195,11 @@ LOGGING = {
 }
 
 # --- Per-app settings: each app appends its own block below, headed by its name. ---------------
+
+# --- imports / operations (roster import, doctor, request log, readiness, metrics) ---------------
+# One JSON line per request (route, status, duration; no personal data), timed around everything.
+MIDDLEWARE.insert(0, "literacy.core.request_log.RequestLogMiddleware")
+# /metrics: a bearer token for scrapers; empty means only direct local requests may read it.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# /readyz and doctor: a worker heartbeat older than this means the worker has stopped.
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", "300"))
