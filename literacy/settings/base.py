@@ -203,3 +203,6 @@ MIDDLEWARE.insert(0, "literacy.core.request_log.RequestLogMiddleware")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # /readyz and doctor: a worker heartbeat older than this means the worker has stopped.
 WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", "300"))
+# Django logs every 4xx as "Not Found: <path>"; paths can hold phone numbers and booking codes,
+# and the request log above already records each request (without them). Errors (5xx) stay.
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}

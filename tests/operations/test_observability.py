@@ -121,3 +121,18 @@ def test_without_a_token_only_direct_local_requests(client, outbox, settings):
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 403
     # Through nginx the address is 127.0.0.1 too, but nginx adds X-Forwarded-For.
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
+
+
+def test_django_does_not_log_paths_of_not_found_pages():
+    import logging as std_logging
+
+    from django.conf import settings as django_settings
+    from django.utils.log import configure_logging
+
+    configure_logging(django_settings.LOGGING_CONFIG, __import__("literacy.settings.base", fromlist=["LOGGING"]).LOGGING)
+    try:
+        assert not std_logging.getLogger("django.request").isEnabledFor(std_logging.WARNING)
+        assert std_logging.getLogger("django.request").isEnabledFor(std_logging.ERROR)
+        assert std_logging.getLogger("literacy.requests").isEnabledFor(std_logging.INFO)
+    finally:
+        configure_logging(django_settings.LOGGING_CONFIG, django_settings.LOGGING)
