@@ -61,7 +61,10 @@ def save_row(instance, values: dict, *, label: str, exclude: list[str] | None = 
     changed = assign_changes(instance, values)
     if not is_new and not changed:
         return RowResult(UNCHANGED, label)
-    instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    # Foreign keys were looked up by the importer in this municipality: validating them again
+    # would cost a query per key per row.
+    relations = [f.name for f in instance._meta.fields if f.is_relation]
+    instance.full_clean(exclude=[*relations, *(exclude or [])], validate_unique=False, validate_constraints=False)
     instance.save()
     return RowResult(CREATED if is_new else UPDATED, label, [] if is_new else changed)
 
@@ -75,6 +78,7 @@ class Importer:
         self.municipality = municipality
         self.actor = actor
         self.now = now
+        self.known_districts: dict[str, District] = {}
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
@@ -88,7 +92,13 @@ class Importer:
 
     # Lookups by name shared by several kinds ------------------------------------------------
     def district_named(self, check: RowCheck, column: Column, name: str) -> District | None:
-        district = District.objects.filter(municipality=self.municipality, name=name).first()
+        """Found districts are remembered for the file (a learner roster names the same few many
+        times); a missing one is asked again, since a later row of a district file may add it."""
+        district = self.known_districts.get(name)
+        if district is None:
+            district = District.objects.filter(municipality=self.municipality, name=name).first()
+            if district is not None:
+                self.known_districts[name] = district
         if district is None:
             check.add(column, _("地区「%(name)s」が登録されていません。先に地区を取り込んでください。") % {"name": name})
         return district
