@@ -80,3 +80,13 @@ def test_only_coordinators_with_mfa(client, coordinator, path):
     assert client.get(path)["Location"].startswith("/accounts/2fa/")  # MFA first
     client.force_login(factories.UserFactory())
     assert client.get(path).status_code == 404
+
+
+def test_the_pages_in_english(city_client, municipality):
+    city_client.cookies["django_language"] = "en"
+    assert "Import rosters" in city_client.get("/city/import/").content.decode()
+    rows = [LEARNERS[0], ["八女 四郎", "", "090-1111-3333", "", "", "", "", "", ""]]
+    response = upload(city_client, "learners", rows, "utf-8")
+    html = city_client.get(response["Location"]).content.decode()
+    assert "This file cannot be imported: 1 problem." in html
+    assert "<td>2</td><td>Kana</td><td>“Kana” is empty.</td>" in html
