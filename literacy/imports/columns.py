@@ -21,6 +21,14 @@ class Column:
     header: str  # the Japanese header the template prints
     header_en: str
     required: bool = False
+    hint: str = ""  # how to fill it in, shown on the upload page
+    choices: type | None = None  # a TextChoices whose labels the cell may use
+
+    @property
+    def how_to_fill(self) -> str:
+        if self.choices is not None:
+            return "／".join(str(label) for label in self.choices.labels)
+        return str(self.hint)
 
     def accepts(self, header: str) -> bool:
         """A file may use the Japanese header, the English one, or the key itself."""

@@ -29,6 +29,11 @@ from literacy.imports.columns import Column, RowCheck
 from literacy.people.models import Channel, Learner, Volunteer, name_key
 from literacy.places.models import District, Municipality, OpeningHours, Venue
 
+YES_NO = gettext_lazy("はい／いいえ（空欄はいいえ）")
+WHOLE_NUMBER = gettext_lazy("半角または全角の整数")
+PHONE = gettext_lazy("市外局番から（例: 0943-23-1234、090-1234-5678）")
+REGISTERED_DISTRICT = gettext_lazy("登録済みの地区の名前")
+
 CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
@@ -115,9 +120,9 @@ class DistrictImporter(Importer):
         Column("name", "地区名", "District", required=True),
         Column("name_en", "地区名（英語）", "District (English)"),
         Column("name_kana", "ふりがな", "Kana"),
-        Column("senior_population", "高齢者人口", "Senior population"),
-        Column("parent", "上位地区", "Parent district"),
-        Column("order", "表示順", "Order"),
+        Column("senior_population", "高齢者人口", "Senior population", hint=WHOLE_NUMBER),
+        Column("parent", "上位地区", "Parent district", hint=gettext_lazy("同じファイルの上の行か、登録済みの地区の名前")),
+        Column("order", "表示順", "Order", hint=WHOLE_NUMBER),
     )
 
     def natural_key(self, values):
@@ -154,13 +159,13 @@ class VenueImporter(Importer):
         Column("name", "会場名", "Venue", required=True),
         Column("name_en", "会場名（英語）", "Venue (English)"),
         Column("name_kana", "ふりがな", "Kana"),
-        Column("kind", "種類", "Kind", required=True),
-        Column("district", "地区", "District", required=True),
+        Column("kind", "種類", "Kind", required=True, choices=Venue.Kind),
+        Column("district", "地区", "District", required=True, hint=REGISTERED_DISTRICT),
         Column("address", "住所", "Address"),
-        Column("capacity", "定員", "Capacity"),
-        Column("open_days", "開館曜日", "Open days"),
-        Column("open_hours", "開館時間", "Opening hours"),
-        Column("opens_on_holidays", "祝日も開館", "Open on holidays"),
+        Column("capacity", "定員", "Capacity", hint=WHOLE_NUMBER),
+        Column("open_days", "開館曜日", "Open days", hint=gettext_lazy("「月火水木金」「平日」「毎日」など")),
+        Column("open_hours", "開館時間", "Opening hours", hint=gettext_lazy("9:00-17:00 のように")),
+        Column("opens_on_holidays", "祝日も開館", "Open on holidays", hint=YES_NO),
         Column("accessibility_notes", "バリアフリー情報", "Accessibility"),
         Column("access_notes", "交通・アクセス", "Getting there"),
     )
@@ -248,13 +253,13 @@ class TopicImporter(Importer):
     kind = "topics"
     title = gettext_lazy("相談内容")
     columns = (
-        Column("slug", "スラッグ", "Slug", required=True),
+        Column("slug", "スラッグ", "Slug", required=True, hint=gettext_lazy("半角英数字とハイフン（例: line, my-number）")),
         Column("name", "名称", "Name", required=True),
         Column("name_en", "名称（英語）", "Name (English)"),
         Column("name_kana", "ふりがな", "Kana"),
         Column("icon", "アイコン", "Icon"),
-        Column("order", "表示順", "Order"),
-        Column("is_active", "受付中", "Active"),
+        Column("order", "表示順", "Order", hint=WHOLE_NUMBER),
+        Column("is_active", "受付中", "Active", hint=YES_NO),
     )
 
     def natural_key(self, values):
@@ -289,15 +294,15 @@ class VolunteerImporter(Importer):
         Column("name", "氏名", "Name", required=True),
         Column("name_kana", "ふりがな", "Kana", required=True),
         Column("email", "メールアドレス", "Email", required=True),
-        Column("phone", "電話番号", "Phone"),
-        Column("kind", "種類", "Kind"),
-        Column("topics", "教えられる内容", "Topics"),
-        Column("districts", "活動地区", "Districts"),
-        Column("venues", "活動会場", "Venues"),
-        Column("home_visits", "訪問できる", "Home visits"),
-        Column("weekly_cap", "週あたりの上限", "Weekly cap"),
-        Column("trained_on", "研修日", "Training date"),
-        Column("status", "状態", "Status"),
+        Column("phone", "電話番号", "Phone", hint=PHONE),
+        Column("kind", "種類", "Kind", choices=Volunteer.Kind),
+        Column("topics", "教えられる内容", "Topics", hint=gettext_lazy("相談内容のスラッグか名称を「、」で区切って")),
+        Column("districts", "活動地区", "Districts", hint=gettext_lazy("地区の名前を「、」で区切って")),
+        Column("venues", "活動会場", "Venues", hint=gettext_lazy("会場の名前を「、」で区切って")),
+        Column("home_visits", "訪問できる", "Home visits", hint=YES_NO),
+        Column("weekly_cap", "週あたりの上限", "Weekly cap", hint=WHOLE_NUMBER),
+        Column("trained_on", "研修日", "Training date", hint=gettext_lazy("2026-04-01 または 2026/4/1")),
+        Column("status", "状態", "Status", choices=Volunteer.Status),
     )
 
     def __init__(self, **kwargs):
@@ -412,18 +417,18 @@ class LearnerImporter(Importer):
     columns = (
         Column("name", "氏名", "Name", required=True),
         Column("name_kana", "ふりがな", "Kana", required=True),
-        Column("phone", "電話番号", "Phone", required=True),
-        Column("district", "地区", "District"),
-        Column("reminder_channel", "お知らせの方法", "Reminders"),
-        Column("device", "端末", "Device"),
-        Column("needs_large_print", "大きな文字", "Large print"),
-        Column("needs_hearing_support", "聞こえの配慮", "Hearing support"),
-        Column("needs_mobility_support", "移動の配慮", "Mobility support"),
-        Column("needs_home_visit", "訪問希望", "Home visit"),
+        Column("phone", "電話番号", "Phone", required=True, hint=PHONE),
+        Column("district", "地区", "District", hint=REGISTERED_DISTRICT),
+        Column("reminder_channel", "お知らせの方法", "Reminders", choices=Learner.ReminderChannel),
+        Column("device", "端末", "Device", choices=Learner.Device),
+        Column("needs_large_print", "大きな文字", "Large print", hint=YES_NO),
+        Column("needs_hearing_support", "聞こえの配慮", "Hearing support", hint=YES_NO),
+        Column("needs_mobility_support", "移動の配慮", "Mobility support", hint=YES_NO),
+        Column("needs_home_visit", "訪問希望", "Home visit", hint=YES_NO),
         Column("notes", "メモ", "Notes"),
         Column("proxy_name", "ご家族のお名前", "Family member"),
         Column("proxy_relation", "続柄", "Relation"),
-        Column("proxy_phone", "ご家族の電話番号", "Family phone"),
+        Column("proxy_phone", "ご家族の電話番号", "Family phone", hint=PHONE),
         Column("proxy_email", "ご家族のメール", "Family email"),
     )
 

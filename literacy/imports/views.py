@@ -30,8 +30,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             return redirect(_preview_url(batch, request))
     recent = ImportBatch.objects.filter(municipality=request.municipality).select_related("created_by")[:10]
     return render(request, "imports/upload.html", {
-        "form": form, "recent": recent, "kinds": [(kind, importer.title, [c.header for c in importer.columns])
-                                                   for kind, importer in IMPORTERS.items()],
+        "form": form, "recent": recent,
+        "kinds": [(kind, importer.title, importer.columns) for kind, importer in IMPORTERS.items()],
     }, status=400 if form.errors else 200)
 
 

@@ -90,3 +90,13 @@ def test_the_pages_in_english(city_client, municipality):
     html = city_client.get(response["Location"]).content.decode()
     assert "This file cannot be imported: 1 problem." in html
     assert "<td>2</td><td>Kana</td><td>“Kana” is empty.</td>" in html
+
+
+def test_the_upload_page_explains_each_column(city_client):
+    html = city_client.get("/city/import/").content.decode()
+    assert "公民館／図書館／市役所" in html  # a venue's kinds, as the file may write them
+    assert "ショートメール／電話／お知らせなし" in html
+    assert "はい／いいえ（空欄はいいえ）" in html
+    city_client.cookies["django_language"] = "en"
+    html = city_client.get("/city/import/").content.decode()
+    assert "How to fill it in" in html and "like 9:00-17:00" in html
