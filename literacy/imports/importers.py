@@ -60,9 +60,17 @@ def assign_changes(instance, values: dict) -> list[str]:
     return changed
 
 
-def save_row(instance, values: dict, *, label: str, exclude: list[str] | None = None) -> RowResult:
-    """Create or update one model row from the row's values, validating it first."""
+def save_row(
+    instance, values: dict, *, label: str, unstated: set[str], exclude: list[str] | None = None
+) -> RowResult:
+    """Create or update one model row from the row's values, validating it first.
+
+    An existing record keeps what the file leaves empty (`unstated`): a roster re-imported
+    months later must not wipe what a volunteer or coordinator has changed since.
+    """
     is_new = instance.pk is None
+    if not is_new:
+        values = {name: value for name, value in values.items() if name not in unstated}
     changed = assign_changes(instance, values)
     if not is_new and not changed:
         return RowResult(UNCHANGED, label)
@@ -87,6 +95,10 @@ class Importer:
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
+
+    def unstated(self, check: RowCheck) -> set[str]:
+        """The columns this row leaves empty (or the file does not have)."""
+        return {column.key for column in self.columns if not check.values.get(column.key, "").strip()}
 
     def natural_key(self, values: dict[str, str]) -> str:
         """What makes two rows the same record; two rows with one key in a file is an error."""
@@ -146,7 +158,7 @@ class DistrictImporter(Importer):
         check.raise_if_any()
         district = District.objects.filter(municipality=self.municipality, name=name).first()
         district = district or District(municipality=self.municipality, name=name)
-        return save_row(district, values, label=name)
+        return save_row(district, values, label=name, unstated=self.unstated(check))
 
 
 WEEKDAY_CHARACTERS = "月火水木金土日"
@@ -193,7 +205,7 @@ class VenueImporter(Importer):
         check.raise_if_any()
         venue = Venue.objects.filter(municipality=self.municipality, name=name).first()
         venue = venue or Venue(municipality=self.municipality, name=name)
-        result = save_row(venue, values, label=name)
+        result = save_row(venue, values, label=name, unstated=self.unstated(check))
         if hours is not None and self._replace_opening_hours(venue, hours) and result.action == UNCHANGED:
             result = RowResult(UPDATED, name, ["opening_hours"])
         return result
@@ -281,7 +293,7 @@ class TopicImporter(Importer):
         check.raise_if_any()
         topic = Topic.objects.filter(municipality=self.municipality, slug=slug).first()
         topic = topic or Topic(municipality=self.municipality, slug=slug)
-        return save_row(topic, values, label=values["name"])
+        return save_row(topic, values, label=values["name"], unstated=self.unstated(check))
 
 
 class VolunteerImporter(Importer):
@@ -347,14 +359,16 @@ class VolunteerImporter(Importer):
             self.invited.append(user)
         if volunteer is None:
             volunteer = Volunteer(user=user, municipality=self.municipality)
-        if volunteer.pk is None or volunteer.status != status:
+        unstated = self.unstated(check)
+        if volunteer.pk is None or ("status" not in unstated and volunteer.status != status):
             approved = status == Volunteer.Status.APPROVED
             values["approved_by"] = self.actor if approved else None
             values["approved_at"] = self.now if approved else None
-        result = save_row(volunteer, values, label=values["name"], exclude=["user", "calendar_token"])
+        is_new = volunteer.pk is None
+        result = save_row(volunteer, values, label=values["name"], unstated=unstated, exclude=["user", "calendar_token"])
         changed_sets = [
             name for name, wanted in (("topics", topics), ("districts", districts), ("venues", venues))
-            if _set_related(getattr(volunteer, name), wanted)
+            if (is_new or name not in unstated) and _set_related(getattr(volunteer, name), wanted)
         ]
         if changed_sets and result.action == UNCHANGED:
             result = RowResult(UPDATED, result.label)
@@ -488,7 +502,7 @@ class LearnerImporter(Importer):
             values["reminder_channel"] = (
                 Learner.ReminderChannel.SMS if phone.can_receive_sms else Learner.ReminderChannel.VOICE
             )
-        return save_row(learner, values, label=name, exclude=["name_key"])
+        return save_row(learner, values, label=name, unstated=self.unstated(check), exclude=["name_key"])
 
 
 IMPORTERS: dict[str, type[Importer]] = {

@@ -132,3 +132,35 @@ def test_an_existing_account_gets_a_profile_but_no_invitation(municipality, topi
     assert report.ok and report.created == 1
     assert User.objects.get(email="hanako@example.jp").check_password("pass-word-123")
     assert mail.outbox == []
+
+
+def test_empty_cells_leave_existing_records_as_they_are(municipality, district, venue, topic):
+    """A roster re-imported months later must not undo what volunteers and coordinators changed."""
+    run("volunteers", VOLUNTEERS, "utf-8", municipality)
+    ichiro = Volunteer.objects.get(user__email="ichiro@example.jp")
+    maps = factories.TopicFactory(municipality=municipality, slug="maps")
+    ichiro.topics.add(maps)  # chosen by the volunteer in the portal
+    Volunteer.objects.filter(pk=ichiro.pk).update(status=Volunteer.Status.PAUSED, phone="+819099998888")
+    sparse = [["氏名", "ふりがな", "メールアドレス", "電話番号", "教えられる内容", "状態"],
+              ["支援 一郎", "しえん いちろう", "ichiro@example.jp", "", "", ""]]
+    report = run("volunteers", sparse, "xlsx", municipality)
+    assert report.ok and report.unchanged == 1
+    ichiro.refresh_from_db()
+    assert ichiro.status == Volunteer.Status.PAUSED and ichiro.phone == "+819099998888"
+    assert set(ichiro.topics.all()) == {topic, maps}
+
+    stated = [sparse[0], ["支援 一郎", "しえん いちろう", "ichiro@example.jp", "", "maps", "承認済み"]]
+    report = run("volunteers", stated, "utf-8", municipality)
+    assert report.updated == 1 and set(report.outcomes[0].changed) == {"status", "topics"}
+    ichiro.refresh_from_db()
+    assert ichiro.status == Volunteer.Status.APPROVED and list(ichiro.topics.all()) == [maps]
+
+
+def test_empty_cells_do_not_clear_a_learners_needs(municipality, district):
+    run("learners", LEARNERS[:2], "utf-8", municipality)
+    assert Learner.objects.get(name="八女 花子").needs_large_print
+    report = run("learners", [["氏名", "ふりがな", "電話番号", "大きな文字"], ["八女 花子", "やめ はなこ", "09011112222", ""]],
+                 "utf-8", municipality)
+    assert report.unchanged == 1
+    learner = Learner.objects.get(name="八女 花子")
+    assert learner.needs_large_print and learner.district == district and learner.device == Learner.Device.IPHONE
