@@ -100,3 +100,20 @@ def test_the_upload_page_explains_each_column(city_client):
     city_client.cookies["django_language"] = "en"
     html = city_client.get("/city/import/").content.decode()
     assert "How to fill it in" in html and "like 9:00-17:00" in html
+
+
+def test_unconfirmed_uploads_are_forgotten_after_a_day(clock, city_client, municipality):
+    # clock first: the coordinator signs in at the frozen time, so the session outlives the day.
+    import datetime as dt
+
+    response = upload(city_client, "districts", DISTRICTS)
+    batch = ImportBatch.objects.get()
+    assert bytes(batch.content)  # kept while the coordinator decides
+    clock.shift(dt.timedelta(hours=25))
+
+    later = upload(city_client, "districts", DISTRICTS)  # any later preview clears stale ones
+    assert later["Location"].startswith("/city/import/")
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.DISCARDED and bytes(batch.content) == b""
+    assert city_client.post(response["Location"]).status_code == 409
+    assert "この取り込みは取り消されました" in city_client.get(response["Location"]).content.decode()
