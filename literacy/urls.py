@@ -20,4 +20,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("twilio/", include("literacy.telephony.urls")),
     path("", include("literacy.notifications.urls")),
+    path("city/import/", include("literacy.imports.urls")),
+    path("", include("literacy.operations.urls")),
 ]

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "literacy.portal",
     "literacy.coverage",
     "literacy.phonedesk",
+    "literacy.imports",
+    "literacy.operations",
     "literacy.core",
     "api",
 ]
@@ -265,3 +267,13 @@ INSTALLED_APPS += ["drf_spectacular_sidecar"]
 # taken straight to the volunteer form.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_REDIRECT_URL = "/volunteer/"
+# --- imports / operations (roster import, doctor, request log, readiness, metrics) ---------------
+# One JSON line per request (route, status, duration; no personal data), timed around everything.
+MIDDLEWARE.insert(0, "literacy.core.request_log.RequestLogMiddleware")
+# /metrics: a bearer token for scrapers; empty means only direct local requests may read it.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# /readyz and doctor: a worker heartbeat older than this means the worker has stopped.
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", "300"))
+# Django logs every 4xx as "Not Found: <path>"; paths can hold phone numbers and booking codes,
+# and the request log above already records each request (without them). Errors (5xx) stay.
+LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
