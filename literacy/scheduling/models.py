@@ -304,4 +304,4 @@ class LearnerProgress(models.Model):
         verbose_name_plural = _("受講者の成果")
 
     def __str__(self) -> str:
-        return f"{self.learner} / {self.report}"
+        return f"{self.learner} / {self.report.lesson}"

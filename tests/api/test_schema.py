@@ -6,7 +6,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from openapi_spec_validator import validate
 from rest_framework.authtoken.models import Token
@@ -92,7 +94,14 @@ def caller_headers(request, municipality, district, venue, topic, volunteer, coo
 
 @pytest.fixture
 def live_schema(caller_headers):
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
+    # Schemathesis calls the WSGI app directly, so Django's end-of-request hook would close the
+    # test's database connection (and with it the test's transaction); Django's own test client
+    # disconnects the same hook.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("live_schema")
