@@ -43,5 +43,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     # Anything else under /api/ is a JSON 404, never an HTML page.
-    re_path(r"^.*$", api_not_found),
+    re_path(r"^", api_not_found),
 ]

@@ -181,7 +181,8 @@ class CoverageList(generics.GenericAPIView):
     @extend_schema(summary="Coverage by district", description="Per district, for lessons starting between the "
                    "local dates `from` and `to` (default: the last 90 days): lessons, distinct learners helped, "
                    "learners helped per 1,000 seniors, and requests still waiting now. Coordinators only.",
-                   parameters=[MUNICIPALITY, CoverageQuerySerializer], examples=[COVERAGE_EXAMPLE], tags=["city"])
+                   parameters=[MUNICIPALITY, CoverageQuerySerializer], responses=CoverageSerializer(many=True),
+                   examples=[COVERAGE_EXAMPLE], tags=["city"])
     def get(self, request):
         municipality = coordinator_municipality(request)
         zone = municipality.zone
