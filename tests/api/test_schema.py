@@ -86,15 +86,15 @@ def volunteer_headers(fuzz_world, volunteer):
     return {"Authorization": f"Token {Token.objects.create(user=volunteer.user).key}"}
 
 
-@pytest.fixture(scope="session")
-def served_schema():
-    """The schema as the running app serves it, fetched once (generating it is the slow part)."""
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
+_served: list = []
 
 
 @pytest.fixture
-def live_schema(served_schema):
-    return served_schema
+def live_schema(db):
+    """The schema as the running app serves it; fetched once per run (generating it is the slow part)."""
+    if not _served:
+        _served.append(schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler()))
+    return _served[0]
 
 
 schema = schemathesis.pytest.from_fixture("live_schema")
