@@ -6,7 +6,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from openapi_spec_validator import validate
 from rest_framework.authtoken.models import Token
@@ -90,7 +92,18 @@ _served: list = []
 
 
 @pytest.fixture
-def live_schema(db):
+def keep_test_connection():
+    """Calls go straight to the WSGI handler; like Django's test client, keep its request signals from
+    closing the test's database connection (on PostgreSQL that would end the test transaction)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def live_schema(db, keep_test_connection):
     """The schema as the running app serves it; fetched once per run (generating it is the slow part)."""
     if not _served:
         _served.append(schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler()))

@@ -257,7 +257,8 @@ def booking_cancel(
     now = now or timezone.now()
     if booking.lesson_id:
         Lesson.objects.select_for_update().filter(pk=booking.lesson_id).first()
-    booking = Booking.objects.select_for_update().select_related("lesson", "help_request").get(pk=booking.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to lesson and request.
+    booking = Booking.objects.select_for_update(of=("self",)).select_related("lesson", "help_request").get(pk=booking.pk)
     if booking.state == Booking.State.CANCELLED:
         return booking
     if booking.state not in Booking.ACTIVE_STATES:
