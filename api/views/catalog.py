@@ -135,7 +135,8 @@ class SlotList(generics.GenericAPIView):
         description="Real free times for a topic at a venue (or any venue of a district) between two local "
         "dates (default: the next 14 days; at most 31). Only times a volunteer who teaches the topic is "
         "available, not already taken, after the minimum notice. `instant` times are confirmed at once.",
-        parameters=[MUNICIPALITY, SlotQuerySerializer], examples=[SLOT_EXAMPLE], tags=["catalog"],
+        parameters=[MUNICIPALITY, SlotQuerySerializer], responses=SlotSerializer(many=True), examples=[SLOT_EXAMPLE],
+        tags=["catalog"],
     )
     def get(self, request):
         municipality = request_municipality(request)

@@ -182,7 +182,8 @@ class CoverageList(generics.GenericAPIView):
                    "for the local dates `from` and `to` (default: the last 90 days): learners served against the "
                    "senior population, requests and the share matched, median hours to match, lessons, no-show "
                    "and cancellation rates. Coordinators only.",
-                   parameters=[MUNICIPALITY, CoverageQuerySerializer], examples=[COVERAGE_EXAMPLE], tags=["city"])
+                   parameters=[MUNICIPALITY, CoverageQuerySerializer], responses=CoverageSerializer(many=True),
+                   examples=[COVERAGE_EXAMPLE], tags=["city"])
     def get(self, request):
         municipality = coordinator_municipality(request)
         zone = municipality.zone

@@ -49,7 +49,8 @@ def test_validation_errors_in_the_requests_language(kiosk_api, venue, topic, clo
 
 @pytest.mark.parametrize("language, message", [("ja", "見つかりませんでした。"), ("en", "Not found.")])
 def test_not_found_in_both_languages_and_for_unknown_paths(anon, municipality, language, message):
-    for path in ("/api/v1/venues/999999/?municipality=402109", "/api/v1/nowhere/", "/api/v1/lessons/abc/"):
+    for path in ("/api/v1/venues/999999/?municipality=402109", "/api/v1/nowhere/", "/api/v1/lessons/abc/",
+                 "/api/v1/topics/%C2%A7%0A/"):
         response = anon.get(path, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 404, path
         assert response.json() == {"error": {"code": "not_found", "message": message}}

@@ -184,3 +184,21 @@ def test_help_request_states_are_visible_to_the_coordinator(coordinator_api, off
     body = coordinator_api.get("/api/v1/requests/", {"state": "offered"}).json()
     assert body["count"] == 1 and body["results"][0]["learner"]["name"] == "八女 花子"
     assert HelpRequest.objects.get().state == HelpRequest.State.OFFERED
+
+
+@pytest.mark.parametrize("client_name, status", [("anon", 401), ("kiosk_api", 403)])
+def test_reports_are_not_for_kiosks_or_anonymous(request, client_name, status, lessons):
+    client = request.getfixturevalue(client_name)
+    mine, _, _ = lessons
+    assert client.get("/api/v1/reports/").status_code == status
+    assert client.post("/api/v1/reports/", report_body(mine, mine.bookings.get()), format="json").status_code == status
+
+
+def test_another_volunteers_report_is_404(volunteer_api, second_volunteer, lessons, clock):
+    _, theirs, _ = lessons
+    booking = factories.BookingFactory(lesson=theirs)
+    clock.move_to(at(15))
+    response = token_client(second_volunteer.user).post("/api/v1/reports/", report_body(theirs, booking), format="json")
+    assert response.status_code == 201
+    assert volunteer_api.get(f"/api/v1/reports/{response.json()['id']}/").status_code == 404
+    assert volunteer_api.get("/api/v1/reports/").json()["count"] == 0
