@@ -99,7 +99,10 @@ def claim_due(*, worker: str, batch: int = 100, lease: dt.timedelta = LEASE) -> 
 
 
 def _claim(*, worker: str, batch: int, lease: dt.timedelta, now: dt.datetime) -> list[int]:
-    """The claim itself; the caller holds the transaction. Ids in send order."""
+    """The claim itself; the caller holds the transaction. Ids in send order.
+
+    A claim counts as an attempt (a row that is then refused gets it back in `_prepare`): the
+    count is right in the database before anything is sent, whatever happens to the worker."""
     due = (
         Message.objects.due(now).order_by("send_after", "id")
         .select_for_update(skip_locked=True).values("id")[:batch]
@@ -108,14 +111,14 @@ def _claim(*, worker: str, batch: int, lease: dt.timedelta, now: dt.datetime) ->
     if connection.vendor not in ("postgresql", "sqlite"):
         ids = list(due.values_list("id", flat=True))
         if ids:
-            Message.objects.filter(id__in=ids).update(**changes)
+            Message.objects.filter(id__in=ids).update(**changes, attempts=F("attempts") + 1)
         return ids
     # One statement: lock (SKIP LOCKED), lease and return the rows. The ORM has no UPDATE …
     # RETURNING, so the subquery is the ORM's own SQL and only the outer UPDATE is written here.
     inner, inner_params = due.query.sql_with_params()
     quote = connection.ops.quote_name
     fields = [Message._meta.get_field(name) for name in changes]
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields) + ", attempts = attempts + 1"
     values = [f.get_db_prep_save(changes[f.name], connection) for f in fields]
     # Only quoted identifiers and the ORM's compiled SQL are interpolated; values are parameters.
     sql = (
@@ -178,7 +181,7 @@ def _prepare(*, ids: list[int], worker: str, lease: dt.timedelta, now: dt.dateti
     """Re-check claimed rows under their lock and settle the refused ones; returns those to send.
 
     Inside the caller's transaction. A constant number of queries for any number of rows: one
-    SELECT with the related rows joined, one UPDATE per distinct refusal, one for the rest.
+    SELECT with the related rows joined and one UPDATE per distinct refusal.
     """
     messages = list(
         Message.objects.select_for_update(of=("self",)).select_related(*policy.RELATED)
@@ -201,19 +204,13 @@ def _prepare(*, ids: list[int], worker: str, lease: dt.timedelta, now: dt.dateti
     for refusal, refused_ids in refused.items():
         report.outcomes[refusal.outcome] += len(refused_ids)
         rows = Message.objects.filter(pk__in=refused_ids)
+        # Nothing was attempted: the claim's attempt is given back.
         if refusal.state == Message.State.PENDING:
             rows.update(state=Message.State.PENDING, send_after=refusal.retry_at, lease_until=None, leased_by="",
-                        updated_at=now)
+                        attempts=F("attempts") - 1, updated_at=now)
         else:
             rows.update(state=refusal.state, error_code=refusal.code, error_message=str(refusal.reason)[:500],
-                        lease_until=None, updated_at=now)
-    if ready:
-        Message.objects.filter(pk__in=[m.pk for m in ready]).update(
-            attempts=F("attempts") + 1, lease_until=now + lease, updated_at=now,
-        )
-        for message in ready:
-            message.attempts += 1
-            message.lease_until = now + lease
+                        lease_until=None, attempts=F("attempts") - 1, updated_at=now)
     return ready
 
 
@@ -281,30 +278,30 @@ def _record_sent(message: Message, worker: str, result: SendResult) -> str:
     return _record_sent_batch([(message, result)], worker)[message.pk]
 
 
-@transaction.atomic
 def _record_sent_batch(sent: list[tuple[Message, SendResult]], worker: str) -> dict[int, str]:
     """Mark sent rows sent with one conditional UPDATE per RECORD_CHUNK rows: it only lands on
-    rows this worker still holds. Returns each row's outcome, "sent" or "lost"."""
+    rows this worker still holds. Returns each row's outcome, "sent" or "lost".
+
+    The UPDATE is a single statement, so it needs no transaction around it (one round trip);
+    a status callback that beat it is applied afterwards under a lock."""
     now = timezone.now()
     outcomes: dict[int, str] = {}
     for start in range(0, len(sent), RECORD_CHUNK):
         chunk = sent[start:start + RECORD_CHUNK]
-        landed = _mark_sent(chunk, worker=worker, now=now)
+        landed, early = _mark_sent(chunk, worker=worker, now=now)
         for message, _result in chunk:
             outcomes[message.pk] = "sent" if message.pk in landed else "lost"
             if message.pk not in landed:
                 logger.warning("message %s changed hands while sending (worker %s)", message.pk, worker)
-        provider_ids = [result.provider_id for message, result in chunk if result.provider_id and message.pk in landed]
-        if provider_ids:
-            early = set(DeliveryEvent.objects.filter(provider_id__in=provider_ids, message__isnull=True)
-                        .values_list("provider_id", flat=True))
-            for provider_id in sorted(early):
-                apply_early_events(Message.objects.select_for_update().get(provider_id=provider_id))
+        for message_id in sorted(early):
+            with transaction.atomic():
+                apply_early_events(Message.objects.select_for_update().get(pk=message_id))
     return outcomes
 
 
-def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.datetime) -> set[int]:
-    """One UPDATE … RETURNING for the chunk; the ids it landed on.
+def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.datetime) -> tuple[set[int], set[int]]:
+    """One UPDATE … RETURNING for the chunk: the ids it landed on, and those of them with status
+    callbacks waiting (they came before this record).
 
     Written as SQL because each row gets its own provider id: the ORM's CASE WHEN for 100 rows
     costs more to build than everything else in a batch. The same statement runs on PostgreSQL
@@ -317,9 +314,12 @@ def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.
                 error_code="", error_message="", updated_at=now,
             ):
                 landed.add(message.pk)
-        return landed
+        early = set(Message.objects.filter(pk__in=landed, provider_id__in=DeliveryEvent.objects.filter(
+            message__isnull=True).values("provider_id")).values_list("pk", flat=True))
+        return landed, early
     quote = connection.ops.quote_name
     table = quote(Message._meta.db_table)
+    events = quote(DeliveryEvent._meta.db_table)
     stamp = Message._meta.get_field("sent_at").get_db_prep_save(now, connection)
     rows = ", ".join(["(CAST(%s AS bigint), CAST(%s AS varchar(64)))"] * len(chunk))
     # Only quoted identifiers are interpolated; every value is a parameter.
@@ -329,13 +329,15 @@ def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.
         f"error_code = '', error_message = '', "
         f"provider_id = (SELECT sent_now.provider_id FROM sent_now WHERE sent_now.id = {table}.id) "
         f"WHERE {table}.id IN (SELECT id FROM sent_now) AND {table}.state = %s AND {table}.leased_by = %s "
-        f"RETURNING {table}.id"
+        f"RETURNING {table}.id, EXISTS (SELECT 1 FROM {events} WHERE {events}.provider_id = {table}.provider_id "
+        f"AND {events}.message_id IS NULL)"
     )
     params = [value for message, result in chunk for value in (message.pk, result.provider_id)]
     params += [Message.State.SENT, stamp, stamp, Message.State.SENDING, worker]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+        returned = cursor.fetchall()
+    return {row[0] for row in returned}, {row[0] for row in returned if row[1]}
 
 
 def _locked(message: Message, worker: str) -> Message | None:
