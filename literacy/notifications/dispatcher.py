@@ -1,20 +1,21 @@
 """The dispatcher: claim due outbox rows in batches, re-check them, send outside any transaction,
 record.
 
-One round (`dispatch_due`) is a constant number of queries whatever the batch size:
+One round (`dispatch_due`) is a constant number of queries whatever the batch size (four round
+trips when every row goes):
 
 1. **Claim and re-check**, one short transaction: one `UPDATE … WHERE id IN (SELECT … FOR UPDATE
    SKIP LOCKED LIMIT n) RETURNING id` takes up to `batch` due rows for this worker with a lease
-   (on SQLite the same statement inside the IMMEDIATE transaction, which holds the write lock);
-   one `SELECT` loads them with their municipality, learner, booking, lesson and offer; the
-   sending policy (`policy.refusal_reason`) judges each row; one `UPDATE` per kind of refusal
-   (expired, skipped with a reason, deferred to a time) and one for the rows that will go.
+   and counts the attempt (on SQLite the same statement inside the IMMEDIATE transaction, which
+   holds the write lock); one `SELECT` loads them with their municipality, learner, booking,
+   lesson and offer; the sending policy (`policy.refusal_reason`) judges each row; one `UPDATE`
+   per kind of refusal (expired, skipped with a reason, deferred to a time) settles the rest.
 2. **Send** each row, outside any transaction, so no lock is held while a provider answers.
-3. **Record** what was sent with one conditional `UPDATE` (it only lands on rows this worker
-   still holds) and one look-up for status callbacks that came before the record; failures
-   are rare and keep their per-row handling (backoff, fallback, coordinators' queue). Results
-   are recorded at least every `RECORD_EVERY`, so a worker killed between a send and its record
-   can only send again what it sent in that last interval (before, one message).
+3. **Record** what was sent with one conditional `UPDATE … RETURNING` (it only lands on rows
+   this worker still holds, and says which have status callbacks waiting); failures are rare
+   and keep their per-row handling (backoff, fallback, coordinators' queue). Results are
+   recorded at least every `RECORD_EVERY`, so a worker killed between a send and its record can
+   only send again what it sent in that last second (one message, when it was per row).
 
 Concurrent workers never take the same row (SKIP LOCKED), a worker that dies leaves its rows to
 be taken again once the lease runs out, and a worker stops sending a batch before its lease
