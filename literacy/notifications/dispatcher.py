@@ -222,13 +222,11 @@ def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvid
     sent: list[tuple[Message, SendResult]] = []
     failed: list[tuple[Message, Exception]] = []
     last_record = time.perf_counter()
-    position = 0
     try:
         for position, message in enumerate(ready):
             if timezone.now() >= stop_at:
                 # Too close to the end of the lease: another worker may soon take these rows.
                 report.outcomes["released"] += _release(ready[position:], worker=worker)
-                position = len(ready)
                 break
             try:
                 sent.append((message, _send(message, provider)))
