@@ -142,10 +142,9 @@ def dispatch_due(
     now = timezone.now()
     with transaction.atomic():
         ids = _claim(worker=worker, batch=batch, lease=lease, now=now)
-        ready = _prepare(ids=ids, worker=worker, lease=lease, now=now, report=report) if ids else []
+        ready = _prepare(ids=ids, worker=worker, now=now, report=report) if ids else []
     report.claimed = len(ids)
-    _send_and_record(ready, worker=worker, provider=_LazyProvider(provider), lease_until=now + lease,
-                     lease=lease, report=report)
+    _send_and_record(ready, worker=worker, provider=_LazyProvider(provider), lease=lease, report=report)
     return report
 
 
@@ -166,10 +165,10 @@ def deliver(*, message_id: int, worker: str, provider, lease: dt.timedelta = LEA
     report = DispatchReport()
     now = timezone.now()
     with transaction.atomic():
-        ready = _prepare(ids=[message_id], worker=worker, lease=lease, now=now, report=report)
+        ready = _prepare(ids=[message_id], worker=worker, now=now, report=report)
     if not isinstance(provider, _LazyProvider):
         provider = _LazyProvider(provider)
-    _send_and_record(ready, worker=worker, provider=provider, lease_until=now + lease, lease=lease, report=report)
+    _send_and_record(ready, worker=worker, provider=provider, lease=lease, report=report)
     (outcome,) = report.outcomes.elements()
     return outcome
 
@@ -177,8 +176,7 @@ def deliver(*, message_id: int, worker: str, provider, lease: dt.timedelta = LEA
 _MESSAGE_FIELDS = tuple(f.name for f in Message._meta.concrete_fields)
 
 
-def _prepare(*, ids: list[int], worker: str, lease: dt.timedelta, now: dt.datetime,
-             report: DispatchReport) -> list[Message]:
+def _prepare(*, ids: list[int], worker: str, now: dt.datetime, report: DispatchReport) -> list[Message]:
     """Re-check claimed rows under their lock and settle the refused ones; returns those to send.
 
     Inside the caller's transaction. A constant number of queries for any number of rows: one
@@ -215,10 +213,13 @@ def _prepare(*, ids: list[int], worker: str, lease: dt.timedelta, now: dt.dateti
     return ready
 
 
-def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvider, lease_until: dt.datetime,
-                     lease: dt.timedelta, report: DispatchReport) -> None:
+def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvider, lease: dt.timedelta,
+                     report: DispatchReport) -> None:
     """Send each row outside any transaction; record the results in bulk, at least every RECORD_EVERY."""
-    stop_at = lease_until - min(LEASE_MARGIN, lease / 4)
+    if not ready:
+        return
+    # The lease as the database has it (set by the claim, which may be a while ago for deliver()).
+    stop_at = min(message.lease_until for message in ready) - min(LEASE_MARGIN, lease / 4)
     sent: list[tuple[Message, SendResult]] = []
     failed: list[tuple[Message, Exception]] = []
     last_record = time.perf_counter()

@@ -234,3 +234,13 @@ def test_concurrent_batches_never_send_twice_on_this_database(memory_outbox):
     sent_ids = [s.message_id for s in memory_outbox]
     assert sorted(sent_ids) == sorted(m.pk for m in rows)
     assert Message.objects.filter(state="sent", attempts=1).count() == 90
+
+
+@pytest.mark.django_db
+def test_deliver_reads_the_lease_the_claim_wrote_not_a_fresh_one(municipality, daytime, memory_outbox):
+    (message,) = due_sms(municipality, 1, "old-claim")
+    claim_due(worker="w")
+    daytime.shift(dt.timedelta(seconds=100))  # 20 s of a 2-minute lease left: too little to start a send
+    assert dispatcher.deliver(message_id=message.pk, worker="w", provider=None) == "released"
+    message.refresh_from_db()
+    assert message.state == "pending" and message.attempts == 0 and not memory_outbox
