@@ -304,8 +304,8 @@ def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.
     callbacks waiting (they came before this record).
 
     Written as SQL because each row gets its own provider id: the ORM's CASE WHEN for 100 rows
-    costs more to build than everything else in a batch. The same statement runs on PostgreSQL
-    and SQLite (3.35+, for RETURNING)."""
+    costs more to build than everything else in a batch. The same statement (UPDATE … FROM a
+    VALUES list, joined on the primary key) runs on PostgreSQL and SQLite (3.35+, for RETURNING)."""
     if connection.vendor not in ("postgresql", "sqlite"):
         landed = set()
         for message, result in chunk:
@@ -326,9 +326,8 @@ def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.
     sql = (
         f"WITH sent_now (id, provider_id) AS (VALUES {rows}) "  # noqa: S608
         f"UPDATE {table} SET state = %s, sent_at = %s, updated_at = %s, lease_until = NULL, "
-        f"error_code = '', error_message = '', "
-        f"provider_id = (SELECT sent_now.provider_id FROM sent_now WHERE sent_now.id = {table}.id) "
-        f"WHERE {table}.id IN (SELECT id FROM sent_now) AND {table}.state = %s AND {table}.leased_by = %s "
+        f"error_code = '', error_message = '', provider_id = sent_now.provider_id "
+        f"FROM sent_now WHERE {table}.id = sent_now.id AND {table}.state = %s AND {table}.leased_by = %s "
         f"RETURNING {table}.id, EXISTS (SELECT 1 FROM {events} WHERE {events}.provider_id = {table}.provider_id "
         f"AND {events}.message_id IS NULL)"
     )
