@@ -1,10 +1,25 @@
-"""The dispatcher: claim due outbox rows, re-check them, send outside any transaction, record.
+"""The dispatcher: claim due outbox rows in batches, re-check them, send outside any transaction,
+record.
 
-Claiming uses SELECT … FOR UPDATE SKIP LOCKED and a lease: concurrent workers never take the
-same row, and a worker that dies after claiming leaves its rows to be taken again once the lease
-runs out. Before sending, a row is re-checked under its lock: a cancelled booking, a changed
-lesson, an opted-out learner or a closed offer means it is skipped; quiet hours defer it; a
-passed `not_after` expires it.
+One round (`dispatch_due`) is a constant number of queries whatever the batch size (four round
+trips when every row goes):
+
+1. **Claim and re-check**, one short transaction: one `UPDATE … WHERE id IN (SELECT … FOR UPDATE
+   SKIP LOCKED LIMIT n) RETURNING id` takes up to `batch` due rows for this worker with a lease
+   and counts the attempt (on SQLite the same statement inside the IMMEDIATE transaction, which
+   holds the write lock); one `SELECT` loads them with their municipality, learner, booking,
+   lesson and offer; the sending policy (`policy.refusal_reason`) judges each row; one `UPDATE`
+   per kind of refusal (expired, skipped with a reason, deferred to a time) settles the rest.
+2. **Send** each row, outside any transaction, so no lock is held while a provider answers.
+3. **Record** what was sent with one conditional `UPDATE … RETURNING` (it only lands on rows
+   this worker still holds, and says which have status callbacks waiting); failures are rare
+   and keep their per-row handling (backoff, fallback, coordinators' queue). Results are
+   recorded at least every `RECORD_EVERY`, so a worker killed between a send and its record can
+   only send again what it sent in that last second (one message, when it was per row).
+
+Concurrent workers never take the same row (SKIP LOCKED), a worker that dies leaves its rows to
+be taken again once the lease runs out, and a worker stops sending a batch before its lease
+could lapse (`LEASE_MARGIN`) and hands the rest back, so a row is never sent by two workers.
 """
 
 from __future__ import annotations
@@ -13,15 +28,17 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from literacy.notifications import compose, quiet_hours
+from literacy.notifications import compose, policy
 from literacy.notifications.models import DeliveryEvent, Message
 from literacy.notifications.providers import (
     PermanentSendError,
@@ -39,6 +56,15 @@ logger = logging.getLogger(__name__)
 # Long enough for a slow provider call (10 s timeout) many times over; short enough that a
 # crashed worker's reminders still leave within minutes.
 LEASE = dt.timedelta(minutes=2)
+# A batch stops sending this long before its lease ends (a provider call can take its whole
+# 10 s timeout): what is left is handed back instead of risking a second worker sending it too.
+LEASE_MARGIN = dt.timedelta(seconds=30)
+# Sent rows are recorded at least this often while a batch is sending: the most a killed worker
+# can send twice. One record per batch is what makes the dispatcher fast with a fast provider.
+RECORD_EVERY = dt.timedelta(seconds=1)
+# Rows per recording UPDATE: each adds two parameters (id, provider id), which keeps a statement
+# far below SQLite's parameter limit.
+RECORD_CHUNK = 400
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = dt.timedelta(seconds=30)
 BACKOFF_CAP = dt.timedelta(minutes=30)
@@ -70,16 +96,40 @@ class DispatchReport:
 @transaction.atomic
 def claim_due(*, worker: str, batch: int = 100, lease: dt.timedelta = LEASE) -> list[int]:
     """Take up to `batch` due rows for this worker; rows locked by another worker are skipped."""
-    now = timezone.now()
-    ids = list(
+    return _claim(worker=worker, batch=batch, lease=lease, now=timezone.now())
+
+
+def _claim(*, worker: str, batch: int, lease: dt.timedelta, now: dt.datetime) -> list[int]:
+    """The claim itself; the caller holds the transaction. Ids in send order.
+
+    A claim counts as an attempt (a row that is then refused gets it back in `_prepare`): the
+    count is right in the database before anything is sent, whatever happens to the worker."""
+    due = (
         Message.objects.due(now).order_by("send_after", "id")
-        .select_for_update(skip_locked=True).values_list("id", flat=True)[:batch]
+        .select_for_update(skip_locked=True).values("id")[:batch]
     )
-    if ids:
-        Message.objects.filter(id__in=ids).update(
-            state=Message.State.SENDING, lease_until=now + lease, leased_by=worker, updated_at=now,
-        )
-    return ids
+    changes = {"state": Message.State.SENDING, "lease_until": now + lease, "leased_by": worker, "updated_at": now}
+    if connection.vendor not in ("postgresql", "sqlite"):
+        ids = list(due.values_list("id", flat=True))
+        if ids:
+            Message.objects.filter(id__in=ids).update(**changes, attempts=F("attempts") + 1)
+        return ids
+    # One statement: lock (SKIP LOCKED), lease and return the rows. The ORM has no UPDATE …
+    # RETURNING, so the subquery is the ORM's own SQL and only the outer UPDATE is written here.
+    inner, inner_params = due.query.sql_with_params()
+    quote = connection.ops.quote_name
+    fields = [Message._meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields) + ", attempts = attempts + 1"
+    values = [f.get_db_prep_save(changes[f.name], connection) for f in fields]
+    # Only quoted identifiers and the ORM's compiled SQL are interpolated; values are parameters.
+    sql = (
+        f"UPDATE {quote(Message._meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote('id')} IN ({inner}) RETURNING {quote('id')}, {quote('send_after')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *inner_params])
+        rows = cursor.fetchall()
+    return [message_id for message_id, _send_after in sorted(rows, key=lambda row: (row[1], row[0]))]
 
 
 def dispatch_due(
@@ -89,11 +139,12 @@ def dispatch_due(
     """Claim what is due and deliver it. Safe to run on many workers at once."""
     worker = worker or worker_name()
     report = DispatchReport()
-    ids = claim_due(worker=worker, batch=batch, lease=lease)
+    now = timezone.now()
+    with transaction.atomic():
+        ids = _claim(worker=worker, batch=batch, lease=lease, now=now)
+        ready = _prepare(ids=ids, worker=worker, now=now, report=report) if ids else []
     report.claimed = len(ids)
-    lazy = _LazyProvider(provider)
-    for message_id in ids:
-        report.outcomes[deliver(message_id=message_id, worker=worker, provider=lazy, lease=lease)] += 1
+    _send_and_record(ready, worker=worker, provider=_LazyProvider(provider), lease=lease, report=report)
     return report
 
 
@@ -110,21 +161,108 @@ class _LazyProvider:
 
 
 def deliver(*, message_id: int, worker: str, provider, lease: dt.timedelta = LEASE) -> str:
-    """Re-check, send and record one claimed row. Returns what happened, for the report."""
-    message, outcome = _prepare(message_id=message_id, worker=worker, lease=lease)
-    if message is None:
-        return outcome
-    # The network call: deliberately outside any transaction, so no lock is held while waiting.
+    """Re-check, send and record one row this worker claimed. Returns what happened."""
+    report = DispatchReport()
+    now = timezone.now()
+    with transaction.atomic():
+        ready = _prepare(ids=[message_id], worker=worker, now=now, report=report)
+    if not isinstance(provider, _LazyProvider):
+        provider = _LazyProvider(provider)
+    _send_and_record(ready, worker=worker, provider=provider, lease=lease, report=report)
+    (outcome,) = report.outcomes.elements()
+    return outcome
+
+
+_MESSAGE_FIELDS = tuple(f.name for f in Message._meta.concrete_fields)
+
+
+def _prepare(*, ids: list[int], worker: str, now: dt.datetime, report: DispatchReport) -> list[Message]:
+    """Re-check claimed rows under their lock and settle the refused ones; returns those to send.
+
+    Inside the caller's transaction. A constant number of queries for any number of rows: one
+    SELECT with the related rows joined and one UPDATE per distinct refusal.
+    """
+    messages = list(
+        Message.objects.select_for_update(of=("self",)).select_related(*policy.RELATED)
+        .only(*_MESSAGE_FIELDS, *policy.RELATED_FIELDS)
+        .filter(pk__in=ids, state=Message.State.SENDING, leased_by=worker).order_by("send_after", "id")
+    )
+    # Rows missing here were taken over by another worker after our lease ran out, or cancelled.
+    if len(messages) < len(ids):
+        report.outcomes["lost"] += len(ids) - len(messages)
+    context = policy.PolicyContext.load(messages, now=now)
+    ready: list[Message] = []
+    refused: dict[policy.Refusal, list[int]] = defaultdict(list)
+    for message in messages:
+        refusal = policy.refusal_reason(message, context)
+        if refusal is None:
+            ready.append(message)
+            context.accepted.append(message)
+        else:
+            refused[refusal].append(message.pk)
+    for refusal, refused_ids in refused.items():
+        report.outcomes[refusal.outcome] += len(refused_ids)
+        rows = Message.objects.filter(pk__in=refused_ids)
+        # Nothing was attempted: the claim's attempt is given back.
+        if refusal.state == Message.State.PENDING:
+            rows.update(state=Message.State.PENDING, send_after=refusal.retry_at, lease_until=None, leased_by="",
+                        attempts=F("attempts") - 1, updated_at=now)
+        else:
+            rows.update(state=refusal.state, error_code=refusal.code, error_message=str(refusal.reason)[:500],
+                        lease_until=None, attempts=F("attempts") - 1, updated_at=now)
+    return ready
+
+
+def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvider, lease: dt.timedelta,
+                     report: DispatchReport) -> None:
+    """Send each row outside any transaction; record the results in bulk, at least every RECORD_EVERY."""
+    if not ready:
+        return
+    # The lease as the database has it (set by the claim, which may be a while ago for deliver()).
+    stop_at = min(message.lease_until for message in ready) - min(LEASE_MARGIN, lease / 4)
+    sent: list[tuple[Message, SendResult]] = []
+    failed: list[tuple[Message, Exception]] = []
+    last_record = time.perf_counter()
     try:
-        result = _send(message, provider)
-    except TransientSendError as exc:
-        return _record_transient(message, worker, exc)
-    except PermanentSendError as exc:
-        return _record_permanent(message, worker, exc)
-    except Exception as exc:  # a bug must not lose the row: it is retried, then fails visibly
-        logger.exception("sending message %s failed unexpectedly", message.pk)
-        return _record_transient(message, worker, TransientSendError("internal", repr(exc)))
-    return _record_sent(message, worker, result)
+        for position, message in enumerate(ready):
+            if timezone.now() >= stop_at:
+                # Too close to the end of the lease: another worker may soon take these rows.
+                report.outcomes["released"] += _release(ready[position:], worker=worker)
+                break
+            try:
+                sent.append((message, _send(message, provider)))
+            except (TransientSendError, PermanentSendError) as exc:
+                failed.append((message, exc))
+            except Exception as exc:  # a bug must not lose the row: it is retried, then fails visibly
+                logger.exception("sending message %s failed unexpectedly", message.pk)
+                failed.append((message, TransientSendError("internal", repr(exc))))
+            if time.perf_counter() - last_record >= RECORD_EVERY.total_seconds():
+                _record(sent, failed, worker=worker, report=report)
+                sent, failed = [], []
+                last_record = time.perf_counter()
+    finally:
+        # Also on the way out of an interrupted batch: what went out is recorded as sent.
+        _record(sent, failed, worker=worker, report=report)
+
+
+def _record(sent, failed, *, worker: str, report: DispatchReport) -> None:
+    if sent:
+        for outcome in _record_sent_batch(sent, worker).values():
+            report.outcomes[outcome] += 1
+    for message, exc in failed:
+        if isinstance(exc, PermanentSendError):
+            report.outcomes[_record_permanent(message, worker, exc)] += 1
+        else:
+            report.outcomes[_record_transient(message, worker, exc)] += 1
+
+
+@transaction.atomic
+def _release(messages: list[Message], *, worker: str) -> int:
+    """Hand back claimed rows that were not sent, as if never taken (their attempt is undone)."""
+    return Message.objects.filter(
+        pk__in=[m.pk for m in messages], state=Message.State.SENDING, leased_by=worker,
+    ).update(state=Message.State.PENDING, lease_until=None, leased_by="", attempts=F("attempts") - 1,
+             updated_at=timezone.now())
 
 
 def _send(message: Message, provider) -> SendResult:
@@ -135,70 +273,70 @@ def _send(message: Message, provider) -> SendResult:
     return provider.get().start_call(message)
 
 
-@transaction.atomic
-def _prepare(*, message_id: int, worker: str, lease: dt.timedelta) -> tuple[Message | None, str]:
+def _record_sent(message: Message, worker: str, result: SendResult) -> str:
+    """Record one sent row ("sent", or "lost" if another worker holds it now)."""
+    return _record_sent_batch([(message, result)], worker)[message.pk]
+
+
+def _record_sent_batch(sent: list[tuple[Message, SendResult]], worker: str) -> dict[int, str]:
+    """Mark sent rows sent with one conditional UPDATE per RECORD_CHUNK rows: it only lands on
+    rows this worker still holds. Returns each row's outcome, "sent" or "lost".
+
+    The UPDATE is a single statement, so it needs no transaction around it (one round trip);
+    a status callback that beat it is applied afterwards under a lock."""
     now = timezone.now()
-    message = (
-        Message.objects.select_for_update(of=("self",))
-        .select_related("municipality", "learner", "booking", "lesson", "offer")
-        .filter(pk=message_id).first()
+    outcomes: dict[int, str] = {}
+    for start in range(0, len(sent), RECORD_CHUNK):
+        chunk = sent[start:start + RECORD_CHUNK]
+        landed, early = _mark_sent(chunk, worker=worker, now=now)
+        for message, _result in chunk:
+            outcomes[message.pk] = "sent" if message.pk in landed else "lost"
+            if message.pk not in landed:
+                logger.warning("message %s changed hands while sending (worker %s)", message.pk, worker)
+        for message_id in sorted(early):
+            with transaction.atomic():
+                apply_early_events(Message.objects.select_for_update().get(pk=message_id))
+    return outcomes
+
+
+def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.datetime) -> tuple[set[int], set[int]]:
+    """One UPDATE … RETURNING for the chunk: the ids it landed on, and those of them with status
+    callbacks waiting (they came before this record).
+
+    Written as SQL because each row gets its own provider id: the ORM's CASE WHEN for 100 rows
+    costs more to build than everything else in a batch. The same statement (UPDATE … FROM a
+    VALUES list, joined on the primary key) runs on PostgreSQL and SQLite (3.35+, for RETURNING)."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        landed = set()
+        for message, result in chunk:
+            if Message.objects.filter(pk=message.pk, state=Message.State.SENDING, leased_by=worker).update(
+                state=Message.State.SENT, provider_id=result.provider_id, sent_at=now, lease_until=None,
+                error_code="", error_message="", updated_at=now,
+            ):
+                landed.add(message.pk)
+        early = set(Message.objects.filter(pk__in=landed, provider_id__in=DeliveryEvent.objects.filter(
+            message__isnull=True).values("provider_id")).values_list("pk", flat=True))
+        return landed, early
+    quote = connection.ops.quote_name
+    table = quote(Message._meta.db_table)
+    events = quote(DeliveryEvent._meta.db_table)
+    stamp = Message._meta.get_field("sent_at").get_db_prep_save(now, connection)
+    rows = ", ".join(["(CAST(%s AS bigint), CAST(%s AS varchar(64)))"] * len(chunk))
+    # Only quoted identifiers are interpolated; every value is a parameter.
+    sql = (
+        f"WITH sent_now (id, provider_id) AS (VALUES {rows}) "  # noqa: S608
+        f"UPDATE {table} SET state = %s, sent_at = %s, updated_at = %s, lease_until = NULL, "
+        f"error_code = '', error_message = '', provider_id = sent_now.provider_id "
+        f"FROM sent_now WHERE {table}.id = sent_now.id AND {table}.state = %s AND {table}.leased_by = %s "
+        f"RETURNING {table}.id, EXISTS (SELECT 1 FROM {events} WHERE {events}.provider_id = {table}.provider_id "
+        f"AND {events}.message_id IS NULL)"
     )
-    if message is None or message.state != Message.State.SENDING or message.leased_by != worker:
-        # Our lease ran out and another worker has it (or it was cancelled meanwhile).
-        return None, "lost"
-    if message.not_after and now >= message.not_after:
-        return _finish(message, Message.State.EXPIRED, "expired", _("期限を過ぎました")), "expired"
-    reason = still_applies(message)
-    if reason:
-        return _finish(message, Message.State.SKIPPED, reason[0], reason[1]), "skipped"
-    if message.channel in (Message.Channel.SMS, Message.Channel.VOICE):
-        later = quiet_hours.next_allowed(now, message.municipality)
-        if later is not None:
-            if message.not_after and later >= message.not_after:
-                return _finish(message, Message.State.EXPIRED, "quiet_hours", _("連絡できる時間帯までに間に合いません")), "expired"
-            message.state = Message.State.PENDING
-            message.send_after = later
-            message.lease_until = None
-            message.leased_by = ""
-            message.save(update_fields=["state", "send_after", "lease_until", "leased_by", "updated_at"])
-            return None, "deferred"
-    message.attempts += 1
-    message.lease_until = now + lease
-    message.save(update_fields=["attempts", "lease_until", "updated_at"])
-    return message, "sending"
-
-
-def still_applies(message: Message) -> tuple[str, str] | None:
-    """(code, reason) when the message should no longer go; None when it still should."""
-    kind = message.kind
-    booking = message.booking
-    lesson = message.lesson or (booking.lesson if booking else None)
-    if kind in Message.NEEDS_ACTIVE_BOOKING:
-        wanted = ("pending",) if kind == Message.Kind.LEARNER_PENDING else ("booked",)
-        if booking is None or booking.state not in wanted:
-            return "booking_inactive", _("予約がもう有効ではありません")
-    if message.lesson_sequence is not None and lesson is not None:
-        if not lesson.is_active:
-            return "lesson_cancelled", _("レッスンが中止されました")
-        if lesson.sequence != message.lesson_sequence:
-            return "lesson_changed", _("レッスンの日時・会場が変わりました")
-    if kind == Message.Kind.VOLUNTEER_BOOKING_CANCELLED and lesson is not None and not lesson.is_active:
-        return "lesson_cancelled", _("レッスン自体が中止されました")
-    if kind == Message.Kind.VOLUNTEER_OFFER and (message.offer is None or message.offer.state != "pending"):
-        return "offer_closed", _("依頼はすでに締め切られました")
-    learner = message.learner
-    if learner is not None and message.channel == Message.Channel.SMS and learner.sms_opted_out_at:
-        return "opted_out", _("ショートメールの停止を希望されています")
-    return None
-
-
-def _finish(message: Message, state: str, code: str, reason: str) -> None:
-    message.state = state
-    message.error_code = code
-    message.error_message = str(reason)[:500]
-    message.lease_until = None
-    message.save(update_fields=["state", "error_code", "error_message", "lease_until", "updated_at"])
-    return None
+    params = [value for message, result in chunk for value in (message.pk, result.provider_id)]
+    params += [Message.State.SENT, stamp, stamp, Message.State.SENDING, worker]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    return {row[0] for row in returned}, {row[0] for row in returned if row[1]}
 
 
 def _locked(message: Message, worker: str) -> Message | None:
@@ -208,22 +346,6 @@ def _locked(message: Message, worker: str) -> Message | None:
         logger.warning("message %s changed hands while sending (worker %s)", message.pk, worker)
         return None
     return current
-
-
-@transaction.atomic
-def _record_sent(message: Message, worker: str, result: SendResult) -> str:
-    now = timezone.now()
-    # One conditional UPDATE: it only lands if this worker still holds the row (the hot path).
-    updated = Message.objects.filter(pk=message.pk, state=Message.State.SENDING, leased_by=worker).update(
-        state=Message.State.SENT, provider_id=result.provider_id, sent_at=now, lease_until=None,
-        error_code="", error_message="", updated_at=now,
-    )
-    if not updated:
-        logger.warning("message %s changed hands while sending (worker %s)", message.pk, worker)
-        return "lost"
-    if result.provider_id and DeliveryEvent.objects.filter(provider_id=result.provider_id, message__isnull=True).exists():
-        apply_early_events(Message.objects.select_for_update().get(pk=message.pk))
-    return "sent"
 
 
 @transaction.atomic

@@ -1,0 +1,106 @@
+"""The sending policy: whether a claimed message may go now, and if not, what becomes of it.
+
+This is the one place the dispatcher asks. It calls `refusal_reason(message, context)` for every
+row of a claimed batch, under the claim's lock, with the message's municipality, learner,
+booking, lesson (and the booking's lesson) and offer already loaded by one query, so a rule
+here costs no query per row. A rule that needs more (a daily cap per number or per
+municipality, "only numbers we already know") loads it once per batch in `PolicyContext.load`
+and reads it from the context; `context.accepted` holds the rows already let through in this
+batch, so a cap can count them too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from literacy.notifications import quiet_hours
+from literacy.notifications.models import Message
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a message does not go now. `state` is what the row becomes: expired or skipped for
+    good, or pending again until `retry_at` (a deferral keeps no error code, as before)."""
+
+    state: str
+    code: str = ""
+    reason: str = ""
+    retry_at: dt.datetime | None = None
+
+    @property
+    def outcome(self) -> str:
+        """The dispatcher's report name for it."""
+        return "deferred" if self.state == Message.State.PENDING else str(self.state)
+
+
+@dataclass
+class PolicyContext:
+    """What every check of one batch shares: the time of the check and per-batch look-ups."""
+
+    now: dt.datetime
+    accepted: list[Message] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, messages: Sequence[Message], *, now: dt.datetime) -> PolicyContext:
+        # Today's rules need nothing beyond the rows' own relations. A cap would add here, once
+        # per batch: counts of today's sent rows per `to` / per municipality for these messages.
+        return cls(now=now)
+
+
+# Messages are loaded for the re-check with these relations, in the claim's one query, and of
+# them only the fields the rules read (the rest of a booking or lesson is many columns to convert
+# for every row of every batch). A rule that reads another field adds it here; the dispatcher's
+# query-count tests catch one that is forgotten (it would cost a query per row).
+RELATED = ("municipality", "learner", "booking", "booking__lesson", "lesson", "offer")
+RELATED_FIELDS = (
+    "municipality__timezone", "municipality__quiet_hours_start", "municipality__quiet_hours_end",
+    "learner__sms_opted_out_at", "booking__state", "booking__lesson__state", "booking__lesson__sequence",
+    "lesson__state", "lesson__sequence", "offer__state",
+)
+
+
+def refusal_reason(message: Message, context: PolicyContext) -> Refusal | None:
+    """None when the message may go now; otherwise the Refusal. Rules in order: past
+    `not_after` → expired; no longer applies → skipped; inside quiet hours → deferred to the
+    next allowed time (or expired when that is too late)."""
+    now = context.now
+    if message.not_after and now >= message.not_after:
+        return Refusal(Message.State.EXPIRED, "expired", _("期限を過ぎました"))
+    stale = still_applies(message)
+    if stale:
+        return Refusal(Message.State.SKIPPED, stale[0], stale[1])
+    if message.channel in (Message.Channel.SMS, Message.Channel.VOICE):
+        later = quiet_hours.next_allowed(now, message.municipality)
+        if later is not None:
+            if message.not_after and later >= message.not_after:
+                return Refusal(Message.State.EXPIRED, "quiet_hours", _("連絡できる時間帯までに間に合いません"))
+            return Refusal(Message.State.PENDING, retry_at=later)
+    return None
+
+
+def still_applies(message: Message) -> tuple[str, str] | None:
+    """(code, reason) when the message should no longer go; None when it still should."""
+    kind = message.kind
+    booking = message.booking
+    lesson = message.lesson or (booking.lesson if booking else None)
+    if kind in Message.NEEDS_ACTIVE_BOOKING:
+        wanted = ("pending",) if kind == Message.Kind.LEARNER_PENDING else ("booked",)
+        if booking is None or booking.state not in wanted:
+            return "booking_inactive", _("予約がもう有効ではありません")
+    if message.lesson_sequence is not None and lesson is not None:
+        if not lesson.is_active:
+            return "lesson_cancelled", _("レッスンが中止されました")
+        if lesson.sequence != message.lesson_sequence:
+            return "lesson_changed", _("レッスンの日時・会場が変わりました")
+    if kind == Message.Kind.VOLUNTEER_BOOKING_CANCELLED and lesson is not None and not lesson.is_active:
+        return "lesson_cancelled", _("レッスン自体が中止されました")
+    if kind == Message.Kind.VOLUNTEER_OFFER and (message.offer is None or message.offer.state != "pending"):
+        return "offer_closed", _("依頼はすでに締め切られました")
+    learner = message.learner
+    if learner is not None and message.channel == Message.Channel.SMS and learner.sms_opted_out_at:
+        return "opted_out", _("ショートメールの停止を希望されています")
+    return None
