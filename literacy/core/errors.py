@@ -78,3 +78,11 @@ class OfferNotAvailable(ConflictError):
 class InvalidStateChange(ConflictError):
     code = "invalid_state"
     message = _("この操作は現在の状態ではできません。")
+
+
+class TooManyAttempts(DomainError):
+    """Too many wrong guesses (of a booking code, say) from one place or for one phone: wait."""
+
+    code = "too_many_attempts"
+    message = _("入力の誤りが続いたため、しばらく受け付けを止めています。時間をおいてもう一度お試しいただくか、窓口にお電話ください。")
+    http_status = 429

@@ -296,3 +296,28 @@ class LearnerProgress(models.Model):
     class Meta:
         verbose_name = _("受講者の成果")
         verbose_name_plural = _("受講者の成果")
+
+
+class LookupAttempt(models.Model):
+    """One try at finding a booking by code and phone; misses within a window lock the client out.
+
+    The phone and the client key are kept only as keyed hashes: the table exists to count
+    guesses, and must not become a second list of seniors' phone numbers.
+    """
+
+    municipality = models.ForeignKey(
+        "places.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    client_hash = models.CharField(max_length=64)
+    phone_hash = models.CharField(max_length=64)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("予約番号の照会")
+        verbose_name_plural = _("予約番号の照会")
+        indexes = [
+            models.Index(fields=["client_hash", "at"]),
+            models.Index(fields=["phone_hash", "at"]),
+            models.Index(fields=["at"]),
+        ]

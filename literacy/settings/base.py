@@ -216,3 +216,17 @@ LOGGING = {
 }
 
 # --- Per-app settings: each app appends its own block below, headed by its name. ---------------
+
+# --- security ---
+# Booking-code lookups (code + phone): misses allowed per client (kiosk device, IP or caller
+# number) and per phone within the window before TooManyAttempts. Counted in the database so
+# every gunicorn worker sees the same count.
+BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT", "5"))
+BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_PHONE", "10"))
+BOOKING_LOOKUP_WINDOW_MINUTES = int(os.environ.get("BOOKING_LOOKUP_WINDOW_MINUTES", "15"))
+# SMS pumping brakes: texts sent per number and per municipality per (Tokyo) day.
+SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("SMS_DAILY_CAP_PER_NUMBER", "5"))
+SMS_DAILY_CAP_PER_MUNICIPALITY = int(os.environ.get("SMS_DAILY_CAP_PER_MUNICIPALITY", "2000"))
+# Japan's APPI: personal data is kept only as long as needed; purge_personal_data anonymises
+# learners inactive for this many years (statistics keep counting their bookings and lessons).
+PERSONAL_DATA_RETENTION_YEARS = int(os.environ.get("PERSONAL_DATA_RETENTION_YEARS", "3"))
