@@ -12,7 +12,6 @@ import requests
 from django.utils import timezone
 from twilio.http import HttpClient
 from twilio.http.response import Response
-from twilio.http.response import Response  # noqa: I001 (kept beside HttpClient's import above)
 
 from literacy.followups.models import FollowUp
 from literacy.notifications.dispatcher import BACKOFF_CAP, MAX_ATTEMPTS, dispatch_due
