@@ -16,10 +16,13 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 
 def fresh_pool() -> None:
-    """The app caches its producer pool for the broker it first met: drop it."""
+    """The app caches its connection pool, and a producer pool on top of it, for the broker it
+    first met (an earlier test's worker may have closed them): drop both, so the next publish
+    connects to the broker configured now."""
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
