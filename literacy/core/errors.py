@@ -88,3 +88,9 @@ class PhoneCodeInvalid(DomainError):
 class AvailabilityOverlap(DomainError):
     code = "availability_overlap"
     message = _("同じ曜日の時間帯が重なっています。")
+class TooManyAttempts(DomainError):
+    """Too many wrong guesses (of a booking code, say) from one place or for one phone: wait."""
+
+    code = "too_many_attempts"
+    message = _("入力の誤りが続いたため、しばらく受け付けを止めています。時間をおいてもう一度お試しいただくか、窓口にお電話ください。")
+    http_status = 429

@@ -116,6 +116,9 @@ class Message(models.Model):
             models.Index(fields=["state", "lease_until"]),
             models.Index(fields=["municipality", "state", "created_at"]),
             models.Index(fields=["booking", "state"]),
+            # Daily SMS caps (notifications.sending_limits) count today's sends per number and city.
+            models.Index(fields=["to", "sent_at"], name="message_to_sent_at"),
+            models.Index(fields=["municipality", "sent_at"], name="message_city_sent_at"),
         ]
 
     def __str__(self) -> str:

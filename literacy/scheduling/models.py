@@ -305,3 +305,27 @@ class LearnerProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} / {self.report.lesson}"
+
+class LookupAttempt(models.Model):
+    """One try at finding a booking by code and phone; misses within a window lock the client out.
+
+    The phone and the client key are kept only as keyed hashes: the table exists to count
+    guesses, and must not become a second list of seniors' phone numbers.
+    """
+
+    municipality = models.ForeignKey(
+        "places.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    client_hash = models.CharField(max_length=64)
+    phone_hash = models.CharField(max_length=64)
+    succeeded = models.BooleanField(default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("予約番号の照会")
+        verbose_name_plural = _("予約番号の照会")
+        indexes = [
+            models.Index(fields=["client_hash", "at"]),
+            models.Index(fields=["phone_hash", "at"]),
+            models.Index(fields=["at"]),
+        ]

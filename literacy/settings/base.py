@@ -267,6 +267,7 @@ INSTALLED_APPS += ["drf_spectacular_sidecar"]
 # taken straight to the volunteer form.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_REDIRECT_URL = "/volunteer/"
+
 # --- imports / operations (roster import, doctor, request log, readiness, metrics) ---------------
 # One JSON line per request (route, status, duration; no personal data), timed around everything.
 MIDDLEWARE.insert(0, "literacy.core.request_log.RequestLogMiddleware")
@@ -277,3 +278,17 @@ WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_
 # Django logs every 4xx as "Not Found: <path>"; paths can hold phone numbers and booking codes,
 # and the request log above already records each request (without them). Errors (5xx) stay.
 LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
+
+# --- security ---
+# Booking-code lookups (code + phone): misses allowed per client (kiosk device, IP or caller
+# number) and per phone within the window before TooManyAttempts. Counted in the database so
+# every gunicorn worker sees the same count.
+BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT", "5"))
+BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_PHONE", "10"))
+BOOKING_LOOKUP_WINDOW_MINUTES = int(os.environ.get("BOOKING_LOOKUP_WINDOW_MINUTES", "15"))
+# SMS pumping brakes: texts sent per number and per municipality per (Tokyo) day.
+SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("SMS_DAILY_CAP_PER_NUMBER", "5"))
+SMS_DAILY_CAP_PER_MUNICIPALITY = int(os.environ.get("SMS_DAILY_CAP_PER_MUNICIPALITY", "2000"))
+# Japan's APPI: personal data is kept only as long as needed; purge_personal_data anonymises
+# learners inactive for this many years (statistics keep counting their bookings and lessons).
+PERSONAL_DATA_RETENTION_YEARS = int(os.environ.get("PERSONAL_DATA_RETENTION_YEARS", "3"))

@@ -9,6 +9,7 @@ from literacy.scheduling.services.booking import (
     booking_move,
 )
 from literacy.scheduling.services.lessons import lesson_cancel, lesson_create, lesson_reschedule
+from literacy.scheduling.services.lookup import booking_lookup, lookup_attempts_prune, lookup_locked_out
 from literacy.scheduling.services.offers import (
     help_request_assign,
     help_request_create,
@@ -26,6 +27,7 @@ __all__ = [
     "booking_cancel",
     "booking_confirm_by_learner",
     "booking_create",
+    "booking_lookup",
     "booking_move",
     "help_request_assign",
     "help_request_create",
@@ -33,6 +35,8 @@ __all__ = [
     "lesson_cancel",
     "lesson_create",
     "lesson_reschedule",
+    "lookup_attempts_prune",
+    "lookup_locked_out",
     "offer_accept",
     "offer_decline",
     "offers_expire_due",

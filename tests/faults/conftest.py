@@ -1,0 +1,43 @@
+"""Fault fixtures: a daytime clock, learners with confirmed bookings, a memory outbox."""
+
+import datetime as dt
+
+import pytest
+
+from literacy.notifications.providers import memory
+from tests import factories
+from tests.conftest import TOKYO
+
+DAYTIME = dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
+LESSON_STARTS = dt.datetime(2026, 12, 9, 14, 0, tzinfo=TOKYO)
+
+
+@pytest.fixture(autouse=True)
+def memory_outbox():
+    memory.clear()
+    yield memory.outbox
+    memory.clear()
+
+
+@pytest.fixture
+def daytime(clock):
+    clock.move_to(DAYTIME)
+    return clock
+
+
+@pytest.fixture
+def confirmed_bookings(municipality, venue, topic, volunteer, daytime):
+    """Five learners booked into one class: each confirmation is an SMS due now."""
+    from literacy.notifications import triggers
+
+    lesson = factories.LessonFactory(
+        municipality=municipality, venue=venue, topic=topic, volunteer=volunteer, seats=5,
+        starts_at=LESSON_STARTS, ends_at=LESSON_STARTS + dt.timedelta(hours=1),
+    )
+    bookings = []
+    for n in range(5):
+        learner = factories.LearnerFactory(municipality=municipality, phone=f"+8190123400{n:02d}")
+        booking = factories.BookingFactory(lesson=lesson, learner=learner, code=f"70000{n}")
+        triggers.booking_confirmed(booking=booking)
+        bookings.append(booking)
+    return bookings
