@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "help-requests-escalate-due": {
         "task": "notifications.run_job", "schedule": 60.0, "args": ("help_requests_escalate_due",),
     },
+    # /readyz and doctor look for a recent heartbeat.
+    "operations-heartbeat": {"task": "operations.heartbeat", "schedule": 60.0},
 }

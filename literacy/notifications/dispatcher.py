@@ -38,6 +38,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from literacy.core.event_log import message_event_log
 from literacy.notifications import compose, policy
 from literacy.notifications.models import DeliveryEvent, Message
 from literacy.notifications.providers import (
@@ -291,7 +292,9 @@ def _record_sent_batch(sent: list[tuple[Message, SendResult]], worker: str) -> d
         landed, early = _mark_sent(chunk, worker=worker, now=now)
         for message, _result in chunk:
             outcomes[message.pk] = "sent" if message.pk in landed else "lost"
-            if message.pk not in landed:
+            if message.pk in landed:
+                message_event_log(message=message)  # one JSON line per message sent, no personal data
+            else:
                 logger.warning("message %s changed hands while sending (worker %s)", message.pk, worker)
         for message_id in sorted(early):
             with transaction.atomic():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from literacy.notifications import quiet_hours
 from literacy.notifications.models import Message
+from literacy.notifications.sending_limits import SmsBatchLimits
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,12 @@ class PolicyContext:
 
     now: dt.datetime
     accepted: list[Message] = field(default_factory=list)
+    sms_limits: SmsBatchLimits | None = None
 
     @classmethod
     def load(cls, messages: Sequence[Message], *, now: dt.datetime) -> PolicyContext:
-        # Today's rules need nothing beyond the rows' own relations. A cap would add here, once
-        # per batch: counts of today's sent rows per `to` / per municipality for these messages.
-        return cls(now=now)
+        # The SMS brakes (known numbers only, daily caps) load once per batch with texts in it.
+        return cls(now=now, sms_limits=SmsBatchLimits.load(messages, now=now))
 
 
 # Messages are loaded for the re-check with these relations, in the claim's one query, and of
@@ -66,13 +67,19 @@ RELATED_FIELDS = (
 def refusal_reason(message: Message, context: PolicyContext) -> Refusal | None:
     """None when the message may go now; otherwise the Refusal. Rules in order: past
     `not_after` → expired; no longer applies → skipped; inside quiet hours → deferred to the
-    next allowed time (or expired when that is too late)."""
+    next allowed time (or expired when that is too late). Texts also go only to numbers the
+    municipality knows and within the daily caps (sending_limits)."""
     now = context.now
     if message.not_after and now >= message.not_after:
         return Refusal(Message.State.EXPIRED, "expired", _("期限を過ぎました"))
     stale = still_applies(message)
     if stale:
         return Refusal(Message.State.SKIPPED, stale[0], stale[1])
+    if message.channel == Message.Channel.SMS and context.sms_limits is not None:
+        # Never text a number the municipality does not know, nor past the daily caps (SMS pumping).
+        refused = context.sms_limits.refusal(message, accepted=context.accepted)
+        if refused:
+            return Refusal(Message.State.SKIPPED, refused.code, refused.reason)
     if message.channel in (Message.Channel.SMS, Message.Channel.VOICE):
         later = quiet_hours.next_allowed(now, message.municipality)
         if later is not None:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
 from literacy.notifications import periodic
 from literacy.notifications.dispatcher import dispatch_due
 
+# A database restarting (or failing over) is a pause, not a failure: retry with growing waits.
+# Nothing is lost meanwhile: the outbox rows stay in the database until a round takes them.
+# (Celery's Django fix-up closes broken connections around each task, so a retry reconnects.)
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "retry_backoff_max": 60,
+         "retry_jitter": True, "max_retries": 5}
 
-@shared_task(name="notifications.dispatch_outbox", ignore_result=False)
+
+@shared_task(name="notifications.dispatch_outbox", ignore_result=False, **RETRY)
 def dispatch_outbox(batch: int = 100) -> dict:
     report = dispatch_due(batch=batch)
     return {"claimed": report.claimed, **dict(report.outcomes)}
 
 
-@shared_task(name="notifications.run_job")
+@shared_task(name="notifications.run_job", **RETRY)
 def run_job(name: str) -> str:
     return str(periodic.run_job(name))

@@ -289,6 +289,10 @@ BOOKING_LOOKUP_WINDOW_MINUTES = int(os.environ.get("BOOKING_LOOKUP_WINDOW_MINUTE
 # SMS pumping brakes: texts sent per number and per municipality per (Tokyo) day.
 SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("SMS_DAILY_CAP_PER_NUMBER", "5"))
 SMS_DAILY_CAP_PER_MUNICIPALITY = int(os.environ.get("SMS_DAILY_CAP_PER_MUNICIPALITY", "2000"))
+# Texts go only to numbers the municipality knows (learners, proxies, volunteers). Always on in a
+# deployment; the outbox's own mechanics tests switch it off to use made-up numbers.
+SMS_ONLY_TO_KNOWN_NUMBERS = True
+SMS_LIMITS_ENABLED = True
 # Japan's APPI: personal data is kept only as long as needed; purge_personal_data anonymises
 # learners inactive for this many years (statistics keep counting their bookings and lessons).
 PERSONAL_DATA_RETENTION_YEARS = int(os.environ.get("PERSONAL_DATA_RETENTION_YEARS", "3"))

@@ -41,3 +41,12 @@ def confirmed_bookings(municipality, venue, topic, volunteer, daytime):
         triggers.booking_confirmed(booking=booking)
         bookings.append(booking)
     return bookings
+
+
+@pytest.fixture(autouse=True)
+def outbox_mechanics_use_made_up_numbers(settings, request):
+    """These tests exercise the outbox's mechanics (leases, batches, retries, quiet hours) with
+    made-up numbers; the SMS brakes (known numbers, daily caps) are tested on their own in
+    test_sms_brakes_in_dispatch.py, which opts back in with the `sms_brakes` marker."""
+    if request.node.get_closest_marker("sms_brakes") is None:
+        settings.SMS_LIMITS_ENABLED = False

@@ -57,12 +57,6 @@ def test_queuing_a_task_to_a_dead_broker_fails_cleanly(dead_broker):
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="literacy/notifications/tasks.py has no autoretry_for/retry_backoff yet (integrator: add "
-           "autoretry_for=(django.db.OperationalError, kombu OperationalError), retry_backoff=True, "
-           "max_retries) — strict, so this turns red once it is added and the mark must go",
-)
 def test_a_task_whose_database_is_away_retries_with_backoff(monkeypatch):
     calls = []
 

@@ -34,15 +34,30 @@ def celery_worker(redis_url):
 
     from literacy.celery import app
 
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager", "task_default_queue")}
+    # The app reads Django settings under the CELERY_ namespace, and those keys shadow the
+    # lower-case ones: set the namespaced keys, and drop connection pools cached for another broker.
     # A queue of our own, so a parallel test run on the same Redis cannot take our tasks.
-    app.conf.update(broker_url=redis_url, result_backend=redis_url, task_always_eager=False,
-                    task_default_queue=f"test-{uuid.uuid4().hex}")
+    wanted = {"CELERY_BROKER_URL": redis_url, "CELERY_RESULT_BACKEND": redis_url,
+              "CELERY_TASK_ALWAYS_EAGER": False, "CELERY_TASK_DEFAULT_QUEUE": f"test-{uuid.uuid4().hex}"}
+    saved = {key: app.conf[key] for key in wanted if key in app.conf}
+    app.conf.update(wanted)
+    drop_cached_pools(app)
+    assert app.connection_for_write().as_uri() == redis_url and not app.conf.task_always_eager
     try:
-        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=30):
             yield app
     finally:
+        for key in wanted:
+            app.conf.pop(key, None)  # a key that was not set must not come back as None
         app.conf.update(saved)
+        drop_cached_pools(app)
+
+
+def drop_cached_pools(app) -> None:
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.redis

@@ -14,6 +14,9 @@ from django.core.management.base import BaseCommand
 
 from literacy.notifications import periodic
 from literacy.notifications.dispatcher import dispatch_due, worker_name
+from literacy.operations.services import heartbeat_record
+
+HEARTBEAT_EVERY_SECONDS = 30
 
 
 class Command(BaseCommand):
@@ -34,6 +37,9 @@ class Command(BaseCommand):
         last_run: dict[str, float] = {}
         while not self.stopping:
             now = time.monotonic()
+            if once or now - last_run.get("heartbeat", float("-inf")) >= HEARTBEAT_EVERY_SECONDS:
+                last_run["heartbeat"] = now
+                heartbeat_record(name=worker)  # /readyz and doctor check that the worker is alive
             report = dispatch_due(batch=batch, worker=worker)
             if report.claimed or once:
                 self.stdout.write(f"outbox: {report}")
