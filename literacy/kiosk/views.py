@@ -124,7 +124,7 @@ def _slot_choices(slots: list[Slot], zone) -> list[dict]:
 
 def _use_japanese_unless_chosen(request: HttpRequest) -> None:
     """A kiosk speaks Japanese until someone presses English, whatever its browser is set to."""
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+    if not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
         translation.activate(settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = settings.LANGUAGE_CODE
 
@@ -167,8 +167,9 @@ def activate(request: HttpRequest) -> HttpResponse:
 
 @kiosk_page
 def welcome(request: HttpRequest) -> HttpResponse:
-    # The welcome screen has nothing to forget, unless a switch was changed.
-    return _render(request, "kiosk/welcome.html", idle=bool(_prefs(request)))
+    # The welcome screen has nothing to forget, unless a switch or the language was changed.
+    changed = bool(_prefs(request)) or bool(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    return _render(request, "kiosk/welcome.html", idle=changed)
 
 
 @kiosk_page
