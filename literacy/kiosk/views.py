@@ -35,7 +35,7 @@ from literacy.kiosk.access import device_from_request, kiosk_device_required, re
 from literacy.kiosk.services import ActivationCodeInvalid, kiosk_activate, kiosk_request_callback
 from literacy.kiosk.throttle import lookups_blocked, note_wrong_pair
 from literacy.kiosk.wizard import BookingWizard
-from literacy.kiosk.wording import day_label, relative_day_label, time_label, when_label
+from literacy.kiosk.wording import day_label, deadline_label, relative_day_label, time_label, when_label
 from literacy.people.models import Learner
 from literacy.places.models import Venue
 from literacy.scheduling.models import Booking, HelpRequest
@@ -531,7 +531,7 @@ def done(request: HttpRequest) -> HttpResponse:
         if help_request is None:
             return redirect("kiosk:reset")
         return _render(request, "kiosk/done_request.html", {
-            "help_request": help_request, "call_by": when_label(help_request.deadline, zone),
+            "help_request": help_request, "call_by": deadline_label(help_request.deadline, zone),
             "program_phone": device.municipality.program_phone,
         })
     booking = Booking.objects.filter(municipality=device.municipality, pk=finished["id"]).select_related(
@@ -551,10 +551,12 @@ def _booking_summary(booking: Booking, zone, device) -> dict:
         "topic": source.topic,
         "venue": source.venue,
         "day": day_label(timezone.localtime(starts_at, zone).date()) if starts_at else "",
+        "relative_day": relative_day_label(timezone.localtime(starts_at, zone).date(),
+                                           timezone.localdate(timezone=zone)) if starts_at else "",
         "time": time_label(starts_at, zone) if starts_at else "",
         "confirmed": result.confirmed,
         "waitlisted": booking.state == Booking.State.WAITLISTED,
-        "confirm_by": when_label(result.confirm_by, zone) if result.confirm_by else None,
+        "confirm_by": deadline_label(result.confirm_by, zone) if result.confirm_by else None,
         "by_sms": booking.learner.reminder_channel == Learner.ReminderChannel.SMS,
         "program_phone": device.municipality.program_phone,
         "program_name": device.municipality.program_name,
