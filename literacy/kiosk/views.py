@@ -551,6 +551,7 @@ def _booking_summary(booking: Booking, zone, device) -> dict:
         "topic": source.topic,
         "venue": source.venue,
         "day": day_label(timezone.localtime(starts_at, zone).date()) if starts_at else "",
+        "is_today": bool(starts_at) and timezone.localtime(starts_at, zone).date() == timezone.localdate(timezone=zone),
         "relative_day": relative_day_label(timezone.localtime(starts_at, zone).date(),
                                            timezone.localdate(timezone=zone)) if starts_at else "",
         "time": time_label(starts_at, zone) if starts_at else "",
