@@ -7,6 +7,7 @@ session, and each view only parses what was sent, calls one service or selector,
 from __future__ import annotations
 
 import datetime as dt
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -133,12 +134,11 @@ def kiosk_page(view):
     """Every kiosk page: an active device, Japanese by default, never cached."""
     wrapped = kiosk_device_required(view)
 
+    @wraps(view)
     def page(request: HttpRequest, *args, **kwargs):
         _use_japanese_unless_chosen(request)
         return wrapped(request, *args, **kwargs)
 
-    page.__name__ = view.__name__
-    page.__doc__ = view.__doc__
     return never_cache(page)
 
 
