@@ -7,6 +7,7 @@ session, and each view only parses what was sent, calls one service or selector,
 from __future__ import annotations
 
 import datetime as dt
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,7 +36,7 @@ from literacy.kiosk.access import device_from_request, kiosk_device_required, re
 from literacy.kiosk.services import ActivationCodeInvalid, kiosk_activate, kiosk_request_callback
 from literacy.kiosk.throttle import lookups_blocked, note_wrong_pair
 from literacy.kiosk.wizard import BookingWizard
-from literacy.kiosk.wording import day_label, relative_day_label, time_label, when_label
+from literacy.kiosk.wording import day_label, deadline_label, relative_day_label, time_label, when_label
 from literacy.people.models import Learner
 from literacy.places.models import Venue
 from literacy.scheduling.models import Booking, HelpRequest
@@ -124,7 +125,7 @@ def _slot_choices(slots: list[Slot], zone) -> list[dict]:
 
 def _use_japanese_unless_chosen(request: HttpRequest) -> None:
     """A kiosk speaks Japanese until someone presses English, whatever its browser is set to."""
-    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+    if not request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
         translation.activate(settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = settings.LANGUAGE_CODE
 
@@ -133,12 +134,11 @@ def kiosk_page(view):
     """Every kiosk page: an active device, Japanese by default, never cached."""
     wrapped = kiosk_device_required(view)
 
+    @wraps(view)
     def page(request: HttpRequest, *args, **kwargs):
         _use_japanese_unless_chosen(request)
         return wrapped(request, *args, **kwargs)
 
-    page.__name__ = view.__name__
-    page.__doc__ = view.__doc__
     return never_cache(page)
 
 
@@ -167,8 +167,9 @@ def activate(request: HttpRequest) -> HttpResponse:
 
 @kiosk_page
 def welcome(request: HttpRequest) -> HttpResponse:
-    # The welcome screen has nothing to forget, unless a switch was changed.
-    return _render(request, "kiosk/welcome.html", idle=bool(_prefs(request)))
+    # The welcome screen has nothing to forget, unless a switch or the language was changed.
+    changed = bool(_prefs(request)) or bool(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    return _render(request, "kiosk/welcome.html", idle=changed)
 
 
 @kiosk_page
@@ -530,7 +531,7 @@ def done(request: HttpRequest) -> HttpResponse:
         if help_request is None:
             return redirect("kiosk:reset")
         return _render(request, "kiosk/done_request.html", {
-            "help_request": help_request, "call_by": when_label(help_request.deadline, zone),
+            "help_request": help_request, "call_by": deadline_label(help_request.deadline, zone),
             "program_phone": device.municipality.program_phone,
         })
     booking = Booking.objects.filter(municipality=device.municipality, pk=finished["id"]).select_related(
@@ -550,10 +551,13 @@ def _booking_summary(booking: Booking, zone, device) -> dict:
         "topic": source.topic,
         "venue": source.venue,
         "day": day_label(timezone.localtime(starts_at, zone).date()) if starts_at else "",
+        "is_today": bool(starts_at) and timezone.localtime(starts_at, zone).date() == timezone.localdate(timezone=zone),
+        "relative_day": relative_day_label(timezone.localtime(starts_at, zone).date(),
+                                           timezone.localdate(timezone=zone)) if starts_at else "",
         "time": time_label(starts_at, zone) if starts_at else "",
         "confirmed": result.confirmed,
         "waitlisted": booking.state == Booking.State.WAITLISTED,
-        "confirm_by": when_label(result.confirm_by, zone) if result.confirm_by else None,
+        "confirm_by": deadline_label(result.confirm_by, zone) if result.confirm_by else None,
         "by_sms": booking.learner.reminder_channel == Learner.ReminderChannel.SMS,
         "program_phone": device.municipality.program_phone,
         "program_name": device.municipality.program_name,

@@ -87,8 +87,6 @@ class BookingWizard:
         for step, field in STEPS:
             if not self.applies(step):
                 continue
-            if step == "day" and self.callback:
-                continue
             if field not in self.data:
                 return step
         return None

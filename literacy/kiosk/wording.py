@@ -48,3 +48,12 @@ def relative_day_label(day: dt.date, today: dt.date) -> str:
     if day == today + dt.timedelta(days=1):
         return gettext("明日")
     return ""
+
+
+def deadline_label(moment: dt.datetime, zone) -> str:
+    """A promise 'by …', rounded up to the full hour: 午前9時まで reads easier than 午前8時9分まで,
+    and rounding up never promises earlier than the real deadline."""
+    local = timezone.localtime(moment, zone)
+    if local.minute or local.second or local.microsecond:
+        local = local.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    return when_label(local, zone)

@@ -239,3 +239,13 @@ def test_today_and_tomorrow_are_named(clock, kiosk_client, topic, venue, free_ti
     assert re.search(r"12月8日\(火\)</span><span class=\"kiosk-choice-sub\">明日", page)
     walk(kiosk_client, topic=topic, venue=venue, stop_before="time")
     assert "1回の相談は約60分です。" in kiosk_client.get("/kiosk/book/time/").content.decode()
+
+
+def test_a_lesson_today_is_not_promised_a_reminder_the_day_before(clock, kiosk_client, municipality, topic, venue,
+                                                                   volunteer):
+    factories.AvailabilityFactory(volunteer=volunteer, venue=venue, weekday=0, starts=dt.time(14),
+                                  ends=dt.time(16), is_instant=True)  # Monday, today
+    walk(kiosk_client, topic=topic, venue=venue, day="2026-12-07")
+    kiosk_client.post("/kiosk/book/confirm/")
+    done = kiosk_client.get("/kiosk/book/done/").content.decode()
+    assert "今日" in done and "このあと、確認のショートメールをお送りします。" in done and "前の日に" not in done

@@ -77,6 +77,9 @@ def test_idle_countdown_and_the_no_javascript_refresh(clock, kiosk_client, topic
     # The untouched welcome screen has nothing to forget and does not refresh itself.
     kiosk_client.get("/kiosk/reset/")
     assert "http-equiv" not in kiosk_client.get("/kiosk/").content.decode()
+    # But a welcome screen left in English goes back to Japanese by itself.
+    kiosk_client.post("/i18n/setlang/", {"language": "en", "next": "/kiosk/"})
+    assert "http-equiv" in kiosk_client.get("/kiosk/").content.decode()
 
 
 def test_pages_are_not_cached_and_have_no_inline_script(clock, kiosk_client, topic, venue, free_times):
