@@ -7,6 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from literacy.core.errors import InvalidPhoneNumber
+from literacy.core.phones import parse_phone
 from literacy.notifications import ical, texts
 from literacy.notifications.links import offer_link
 from literacy.notifications.models import Message
@@ -108,7 +110,32 @@ def learner_reminders(booking, *, now: dt.datetime) -> list[Message]:
         )
         if message:
             written.append(message)
+        if kind == Message.Kind.LEARNER_REMINDER_DAY_BEFORE:
+            proxy = proxy_reminder(booking, kind=kind, at=at)
+            if proxy:
+                written.append(proxy)
     return written
+
+
+def proxy_reminder(booking, *, kind: str, at: dt.datetime) -> Message | None:
+    """A family member who asked to be told gets the day-before reminder too (by SMS to a mobile,
+    otherwise a call), so they can remind or bring the learner. One reminder, not every notice."""
+    learner = booking.learner
+    if not (learner.proxy_gets_reminders and learner.proxy_phone):
+        return None
+    try:
+        number = parse_phone(learner.proxy_phone)
+    except InvalidPhoneNumber:
+        return None
+    channel = Message.Channel.SMS if number.can_receive_sms else Message.Channel.VOICE
+    lesson = booking.lesson
+    return message_enqueue(
+        municipality=booking.municipality, channel=channel, kind=kind, to=number.e164,
+        body=learner_text(kind=kind, booking=booking, channel=channel),
+        idempotency_key=f"{booking_key(booking)}:{kind}:{lesson.sequence}:proxy:{channel}", send_after=at,
+        not_after=lesson.starts_at, payload={"extra": {}, "to_proxy": True}, learner=learner, booking=booking,
+        lesson=lesson, lesson_sequence=lesson.sequence,
+    )
 
 
 def lesson_context(lesson) -> dict:
