@@ -10,10 +10,10 @@ from django.utils import timezone
 from literacy.core.errors import InvalidPhoneNumber
 from literacy.core.phones import parse_phone
 from literacy.notifications import ical, texts
-from literacy.notifications.links import offer_link
 from literacy.notifications.models import Message
 from literacy.notifications.services import message_enqueue
 from literacy.people.models import Learner
+from literacy.portal.offer_links import offer_link_url as offer_link
 
 # The day-before reminder goes out at this local time: early enough to retry an unanswered
 # call and still leave a coordinator the afternoon to phone.

@@ -129,8 +129,11 @@ def test_lesson_cancel_sends_cancel_and_tells_learners_once(booking, lesson):
 
 
 @pytest.mark.django_db
-def test_offer_created_sends_a_signed_link_to_the_volunteer(municipality, venue, topic, volunteer, learner, daytime):
-    from literacy.notifications.links import offer_ids_from_token
+def test_offer_created_sends_a_signed_link_to_the_volunteer(municipality, venue, topic, volunteer, learner, daytime,
+                                                           client):
+    from urllib.parse import urlsplit
+
+    from literacy.portal.offer_links import offer_from_link
     from literacy.scheduling.models import HelpRequest, Offer
 
     starts = dt.datetime(2026, 12, 9, 10, 0, tzinfo=TOKYO)
@@ -142,9 +145,12 @@ def test_offer_created_sends_a_signed_link_to_the_volunteer(municipality, venue,
                                  expires_at=starts - dt.timedelta(hours=12))
     triggers.offer_created(offer=offer)
     sms = Message.objects.get(kind=K.VOLUNTEER_OFFER, channel="sms")
-    link = sms.body.split("https://", 1)[1].split()[0] if "https://" in sms.body else sms.body.split("http://", 1)[1].split()[0]
-    token = link.rstrip("/").split("/")[-1]
-    assert offer_ids_from_token(token) == (offer.pk, volunteer.pk)
+    link = next(word for word in sms.body.split() if word.startswith(("http://", "https://")))
+    path = urlsplit(link).path
+    assert offer_from_link(path.rstrip("/").split("/")[-1]).pk == offer.pk
+    # The link the volunteer receives opens the portal's confirm page without logging in.
+    page = client.get(path)
+    assert page.status_code == 200 and topic.name in page.content.decode()
     assert Message.objects.filter(kind=K.VOLUNTEER_OFFER, channel="email").exists()
 
 
