@@ -12,7 +12,7 @@ def _row(name: str, result: dict, ratio_key: str, target: str, limit: float | No
 
 def render(*, runs: dict, machine: str, date: str) -> str:
     lines = [
-        "# Performance",
+        "## make bench: bookable times, matching, dispatcher",
         "",
         f"Measured by `make bench` on {date} ({machine}). Each figure is compared with a baseline taken in the",
         "same run on the same database, because these machines are noisy: the ratio is the result, the",
@@ -31,6 +31,10 @@ def render(*, runs: dict, machine: str, date: str) -> str:
             f"| primary-key fetch (baseline) | {b['pk_fetch']['p50_ms']:.2f} | {b['pk_fetch']['p95_ms']:.2f} | 1× | | |",
             _row("bookable times, one topic at one venue, 14 days", b["bookable_times_14d"], "ratio_p95_to_pk_p95",
                  "p95 ≤ 20× PK p95", 20),
+            f"| dispatcher, memory provider, {b['dispatcher']['rows']:,} messages | "
+            f"{b['dispatcher']['messages_per_second']:,.0f} msg/s | | "
+            f"{b['dispatcher']['ratio']:.1f}× slower than a plain update() | ≥ 500 msg/s | "
+            f"{'met' if b['dispatcher']['target_met'] else '**not met**'} |",
             _row(f"matching one request over {b['matching_10k_volunteers']['volunteers']:,} volunteers",
                  b["matching_10k_volunteers"], "ratio_p50_to_pk_p50", "—", None),
             "",

@@ -55,13 +55,26 @@ def main() -> None:
     write_report(runs)
 
 
+BEGIN, END = "<!-- make bench: begin -->", "<!-- make bench: end -->"
+
+
+def replace_section(document: str, section: str) -> str:
+    """Put this run's tables between the markers, leaving the rest of the page (written by hand
+    or by the single benchmarks, e.g. bench/dispatcher.py) as it is."""
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}\n"
+    if BEGIN in document and END in document:
+        head, rest = document.split(BEGIN, 1)
+        return head + block + rest.split(END, 1)[1].lstrip("\n")
+    return document.rstrip() + "\n\n" + block
+
+
 def write_report(runs: dict) -> None:
     from bench.report import render
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     text = render(runs=runs, machine=machine, date=dt.date.today().isoformat())  # noqa: DTZ011
     target = ROOT / "docs" / "performance.md"
-    target.write_text(text)
+    target.write_text(replace_section(target.read_text() if target.exists() else "# Performance\n", text))
     print(f"\nWrote {target.relative_to(ROOT)}")
 
 

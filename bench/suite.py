@@ -80,7 +80,12 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
     venue = pairs[0][2]
     matching = timed(lambda: rank_volunteers(volunteers=volunteers, learner=learner, venue=venue), repeat=5, warmup=1)
 
+    from bench.dispatcher import measure as measure_dispatcher
+
+    dispatcher = measure_dispatcher(count=2000, batch=100, tag="suite")
+
     return {
+        "dispatcher": dispatcher,
         "pk_fetch": baseline,
         "bookable_times_14d": {**slots, "ratio_p95_to_pk_p95": ratio(slots["p95_ms"], baseline["p95_ms"]),
                                "mean_slots_returned": round(sum(slot_counts) / max(len(slot_counts), 1), 1),
