@@ -19,11 +19,10 @@ from api.serializers.bookings import (
 from api.serializers.errors import ErrorSerializer
 from api.tenancy import is_account, kiosk_device, request_municipality
 from api.views.documentation import INVALID_EXAMPLE, MUNICIPALITY, NOT_FOUND_EXAMPLE, TIME_TAKEN_EXAMPLE
-from literacy.core.errors import InvalidPhoneNumber, SmsNotPossible
+from literacy.core.errors import InvalidPhoneNumber, NotFoundError, SmsNotPossible
 from literacy.people.models import Channel
 from literacy.scheduling.models import Booking
-from literacy.scheduling.selectors import booking_for_learner
-from literacy.scheduling.services import LearnerDetails, booking_cancel, booking_create
+from literacy.scheduling.services import LearnerDetails, booking_cancel, booking_create, booking_lookup
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
@@ -144,10 +143,15 @@ class BookingCreate(generics.GenericAPIView):
 
 
 def _learners_booking(request, code: str, phone: str) -> Booking:
-    booking = booking_for_learner(municipality=request_municipality(request), code=code, phone=phone)
-    if booking is None:
-        raise exceptions.NotFound()
-    return booking
+    """The booking for this code + phone, through the lockout: repeated wrong pairs from one
+    kiosk or address (or for one phone) get 429 before anything is looked up."""
+    device = kiosk_device(request)
+    client_key = f"kiosk:{device.pk}" if device else f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    try:
+        return booking_lookup(municipality=request_municipality(request), code=code, phone=phone,
+                              client_key=client_key, include_inactive=True)
+    except NotFoundError:
+        raise exceptions.NotFound() from None
 
 
 class BookingLookup(generics.GenericAPIView):

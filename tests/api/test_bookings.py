@@ -172,3 +172,12 @@ def test_cancelling_an_attended_booking_is_409(kiosk_api, booked):
     Booking.objects.filter(code=booked).update(state=Booking.State.ATTENDED)
     response = kiosk_api.post(f"/api/v1/bookings/{booked}/cancel/", {"phone": "090-1234-5678"}, format="json")
     assert response.status_code == 409 and error_code(response) == "invalid_state"
+
+
+def test_guessing_codes_is_locked_out_with_429_even_for_the_right_pair(anon, booked, settings):
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = 3
+    for guess in range(3):
+        wrong = f"{(int(booked) + 1 + guess) % 10**6:06d}"
+        assert anon.get(f"/api/v1/bookings/{wrong}/", {"phone": "09012345678", "municipality": "402109"}).status_code == 404
+    response = anon.get(f"/api/v1/bookings/{booked}/", {"phone": "09012345678", "municipality": "402109"})
+    assert response.status_code == 429 and error_code(response) == "too_many_attempts"

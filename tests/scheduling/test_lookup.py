@@ -99,3 +99,16 @@ def test_too_many_attempts_speaks_japanese_and_english():
     assert "しばらく" in str(TooManyAttempts())
     with translation.override("en"):
         assert "Too many" in str(TooManyAttempts())
+
+
+def test_a_cancelled_booking_is_found_only_when_asked(db, municipality, clock):
+    from literacy.core.errors import NotFoundError
+    from literacy.scheduling.services import booking_lookup
+
+    booking = factories.BookingFactory(lesson=factories.LessonFactory(municipality=municipality), code="777777",
+                                       state="cancelled")
+    phone = booking.learner.phone
+    with pytest.raises(NotFoundError):
+        booking_lookup(municipality=municipality, phone=phone, code="777777", client_key="t")
+    found = booking_lookup(municipality=municipality, phone=phone, code="777777", client_key="t", include_inactive=True)
+    assert found == booking

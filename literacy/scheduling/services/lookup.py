@@ -37,8 +37,13 @@ def lookup_locked_out(*, client_key: str, phone: str, now: dt.datetime | None = 
     return misses.filter(phone_hash=_keyed_hash("phone", phone)).count() >= settings.BOOKING_LOOKUP_MAX_MISSES_PER_PHONE
 
 
-def booking_lookup(*, municipality, phone: str, code: str, client_key: str, now: dt.datetime | None = None) -> Booking:
-    """The active booking with this code whose learner (or their family proxy) has this phone.
+def booking_lookup(
+    *, municipality, phone: str, code: str, client_key: str, now: dt.datetime | None = None,
+    include_inactive: bool = False,
+) -> Booking:
+    """The active booking with this code whose learner (or their family proxy) has this phone;
+    with include_inactive, failing that, the latest one that had them (so a learner who checks
+    a booking they cancelled is told it is cancelled).
 
     A wrong pair raises NotFoundError with the same message whether or not the phone is known,
     and counts as a miss; too many misses raise TooManyAttempts before anything is looked up.
@@ -57,13 +62,14 @@ def booking_lookup(*, municipality, phone: str, code: str, client_key: str, now:
     code = "".join((code or "").split())
     booking = None
     if code.isdigit():
-        booking = (
-            Booking.objects.active()
-            .filter(municipality=municipality, code=code)
+        matching = (
+            Booking.objects.filter(municipality=municipality, code=code)
             .filter(Q(learner__phone=e164) | Q(learner__proxy_phone=e164))
             .select_related("learner", "lesson", "lesson__venue", "lesson__topic", "help_request")
-            .first()
         )
+        booking = matching.active().first()
+        if booking is None and include_inactive:
+            booking = matching.order_by("-created_at").first()
     _record_attempt(municipality=municipality, client_key=client_key, phone=e164, succeeded=booking is not None, now=now)
     if booking is None:
         raise NotFoundError(code="booking_not_found")
