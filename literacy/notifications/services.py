@@ -234,15 +234,3 @@ def learner_sms_opt_out(*, learner) -> None:
 def learner_sms_opt_in(*, learner) -> None:
     type(learner).objects.filter(pk=learner.pk).update(sms_opted_out_at=None)
     learner.refresh_from_db(fields=["sms_opted_out_at"])
-
-
-@transaction.atomic
-def volunteer_calendar_token_rotate(*, volunteer) -> str:
-    """A new feed address; the old one stops working at once (for a leaked or shared link)."""
-    from literacy.people.models import new_calendar_token
-
-    volunteer.calendar_token = new_calendar_token()
-    volunteer.full_clean(validate_unique=False)
-    volunteer.save(update_fields=["calendar_token", "updated_at"])
-    return volunteer.calendar_token
-

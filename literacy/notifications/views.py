@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from literacy.notifications import ical
 from literacy.notifications.models import Message
-from literacy.notifications.services import volunteer_calendar_token_rotate
 from literacy.people.models import Volunteer
+from literacy.people.services import volunteer_rotate_calendar_token
 from literacy.scheduling.models import Lesson
 
 
@@ -49,7 +49,7 @@ def lesson_download(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @require_POST
 def calendar_token_rotate(request: HttpRequest) -> HttpResponse:
     volunteer = get_object_or_404(Volunteer, user=request.user)
-    volunteer_calendar_token_rotate(volunteer=volunteer)
+    volunteer_rotate_calendar_token(volunteer=volunteer)
     return redirect(request.POST.get("next") or "/volunteer/")
 
 

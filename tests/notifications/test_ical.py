@@ -7,7 +7,7 @@ from icalendar import Calendar
 
 from literacy.notifications import ical, triggers
 from literacy.notifications.models import Message
-from literacy.notifications.services import volunteer_calendar_token_rotate
+from literacy.people.services import volunteer_rotate_calendar_token
 from literacy.scheduling.models import LessonReport
 from literacy.scheduling.services import lesson_cancel, lesson_reschedule
 from tests import factories
@@ -86,7 +86,7 @@ def test_feed_needs_its_token_and_changes_on_rotation(client, lesson, volunteer)
     old = volunteer.calendar_token
     assert client.get("/calendar/not-the-token.ics").status_code == 404
     assert client.get(f"/calendar/{old}.ics").status_code == 200
-    new = volunteer_calendar_token_rotate(volunteer=volunteer)
+    new = volunteer_rotate_calendar_token(volunteer=volunteer).calendar_token
     assert new != old and len(new) >= 32
     assert client.get(f"/calendar/{old}.ics").status_code == 404
     assert client.get(f"/calendar/{new}.ics").status_code == 200
