@@ -1,5 +1,6 @@
 """The shipped deployment files are valid, and docs/deploy.md describes exactly them and every setting."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -81,6 +82,8 @@ def test_units_and_site_agree_on_paths():
 def _tool(name):
     path = shutil.which(name) or next((p for p in (f"/usr/sbin/{name}", f"/usr/bin/{name}") if Path(p).exists()), None)
     if path is None:
+        if os.environ.get("REQUIRE_DEPLOY_TOOLS"):
+            pytest.fail(f"{name} is required here (REQUIRE_DEPLOY_TOOLS is set) but is not installed")
         pytest.skip(f"{name} is not installed here (Debian: apt-get install {name}); the file is checked where it is")
     return path
 
