@@ -119,3 +119,48 @@ class TopicForm(forms.ModelForm):
     def __init__(self, *args, municipality: Municipality, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.municipality = municipality
+
+
+class KioskRegisterForm(forms.Form):
+    """A new kiosk: a venue of the coordinator's municipality (still in use) and a name people
+    at the venue will recognise."""
+
+    venue = forms.ModelChoiceField(
+        label=_("会場"), queryset=Venue.objects.none(), empty_label=_("会場を選んでください"),
+        error_messages={
+            "required": _("端末を置く会場を選んでください。"),
+            "invalid_choice": _("この自治体で使用中の会場から選んでください。"),
+        },
+    )
+    name = forms.CharField(
+        label=_("端末の名前"), max_length=100, help_text=_("置き場所がわかる名前（例：1階ロビー）"),
+        error_messages={
+            "required": _("端末の名前を入れてください（例：1階ロビー）。"),
+            "max_length": _("端末の名前は100文字以内にしてください。"),
+        },
+    )
+
+    def __init__(self, *args, municipality: Municipality, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = (
+            Venue.objects.filter(municipality=municipality, is_active=True)
+            .select_related("district").order_by("district__order", "name")
+        )
+        self.fields["venue"].label_from_instance = lambda venue: venue.display_name
+
+
+class EraseRequestForm(forms.Form):
+    """A learner's request to erase their data: why (for the audit log) and an explicit tick."""
+
+    reason = forms.CharField(
+        label=_("消去の理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("誰から、いつ、どのように依頼があったか（例：12月7日、ご本人から電話で依頼）"),
+        error_messages={
+            "required": _("消去の理由を書いてください（誰から、いつ、どのように依頼があったか）。"),
+            "max_length": _("消去の理由は200文字以内にしてください。"),
+        },
+    )
+    confirm = forms.BooleanField(
+        label=_("この方の個人情報を消去し、元に戻せないことを確認しました"),
+        error_messages={"required": _("確認のチェックを入れてください。")},
+    )

@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    """One look at (or export of) personal data. Written by coverage.services.audit_record only."""
+    """One look at, export (CSV, a learner's JSON) or erasure of personal data. Written by
+    coverage.services.audit_record only."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("閲覧")
-        EXPORT = "export", _("CSV出力")
+        EXPORT = "export", _("出力")
         ERASE = "erase", _("消去")
 
     municipality = models.ForeignKey(

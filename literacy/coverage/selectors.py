@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from literacy.curriculum.models import Topic
 from literacy.followups.models import FollowUp, FollowUpAction
+from literacy.kiosk.models import KioskDevice
 from literacy.people.models import Availability, Learner, Volunteer
 from literacy.places.models import District, Municipality
 from literacy.scheduling.matching import Candidate, rank_volunteers, reason_label
@@ -618,4 +619,14 @@ def learner_history(*, learner: Learner) -> list[Booking]:
         Booking.objects.filter(learner=learner)
         .select_related("lesson__topic", "lesson__venue", "lesson__volunteer")
         .order_by("-created_at")[:20]
+    )
+
+
+def kiosks_by_venue(*, municipality: Municipality):
+    """The municipality's kiosks for the coordinators' list: by venue, working ones before revoked."""
+    return (
+        KioskDevice.objects.filter(municipality=municipality)
+        .select_related("venue__district", "created_by", "revoked_by")
+        .order_by("venue__district__order", "venue__name", "venue_id", F("revoked_at").desc(nulls_first=True),
+                  "name", "id")
     )

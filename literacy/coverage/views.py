@@ -45,7 +45,6 @@ from literacy.coverage.tables import TABLE_SLUGS, Table, build_tables, monthly_s
 from literacy.curriculum.models import Topic
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_assign_volunteer, followup_close, followup_log_call
-from literacy.kiosk.models import KioskDevice
 from literacy.notifications.models import Message
 from literacy.people.models import Learner, Volunteer
 from literacy.people.services import volunteer_set_status
@@ -330,7 +329,6 @@ def places(request: HttpRequest) -> HttpResponse:
     return render(request, "coverage/places.html", {
         "venues": m.venues.select_related("district").order_by("district__order", "name"),
         "topics": m.topics.order_by("order", "id"),
-        "kiosks": KioskDevice.objects.filter(municipality=m).select_related("venue"),
     })
 
 

@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,12 @@ def new_device_key() -> str:
 
 
 class KioskDevice(models.Model):
+    class State(models.TextChoices):
+        WAITING = "waiting", _("登録コード待ち")
+        CODE_EXPIRED = "code_expired", _("コードの期限切れ")
+        ACTIVE = "active", _("使用中")
+        REVOKED = "revoked", _("停止")
+
     municipality = models.ForeignKey(
         "places.Municipality", on_delete=models.CASCADE, related_name="kiosks"
     )
@@ -33,6 +40,10 @@ class KioskDevice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who switched it off, for the coordinators' list ("who turned off the library's kiosk?").
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("キオスク端末")
@@ -45,3 +56,13 @@ class KioskDevice(models.Model):
     @property
     def is_active(self) -> bool:
         return self.activated_at is not None and self.revoked_at is None
+
+    @property
+    def state(self) -> "KioskDevice.State":
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.activated_at is not None:
+            return self.State.ACTIVE
+        if self.activation_expires_at is not None and self.activation_expires_at > timezone.now():
+            return self.State.WAITING
+        return self.State.CODE_EXPIRED

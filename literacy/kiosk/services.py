@@ -86,6 +86,7 @@ def kiosk_revoke(*, device: KioskDevice, revoked_by=None, now: dt.datetime | Non
     device = KioskDevice.objects.select_for_update().get(pk=device.pk)
     if device.revoked_at is None:
         device.revoked_at = now or timezone.now()
+        device.revoked_by = revoked_by
         device.activation_code_hash = ""
         device.activation_expires_at = None
         device.save()

@@ -10,41 +10,50 @@ recipients of the messages sent to them.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import InvalidStateChange
+from literacy.coverage.models import AuditEvent
+from literacy.coverage.services import audit_record
 from literacy.followups.models import FollowUp
 from literacy.notifications.models import DeliveryEvent, InboundMessage, Message
 from literacy.people.models import Learner, Volunteer
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, LessonReport
 
-logger = logging.getLogger("literacy.audit")
-
 ANONYMISED_NAME = "（匿名化済み）"
 
 
-def _audit(*, actor, municipality, action: str, object_type: str, object_id, detail: str = "") -> None:
-    """Record in the coordinators' audit log (coverage.services.audit_record) when it exists.
+class LearnerHasActiveBookings(InvalidStateChange):
+    code = "learner_has_active_bookings"
+    message = _("予約または相談の依頼が進行中のため、消去できません。先に取り消してから、もう一度お試しください。")
 
-    The seam keeps this module usable before the audit log is merged; until then the event goes
-    to the `literacy.audit` logger, which production ships with the rest of the logs.
-    """
-    try:
-        from literacy.coverage.services import audit_record
-    except ImportError:
-        logger.warning(
-            "audit %s %s:%s by %s (%s): %s", action, object_type, object_id,
-            getattr(actor, "email", None) or "system", municipality, detail,
-        )
-        return
-    audit_record(
-        actor=actor, municipality=municipality, action=action, object_type=object_type,
-        object_id=object_id, detail=detail,
+
+@dataclass(frozen=True)
+class ErasureBlockers:
+    """What must be cancelled before a learner can be erased: nobody may wait for a person we forgot."""
+
+    bookings: list[Booking]
+    help_requests: list[HelpRequest]
+
+    def __bool__(self) -> bool:
+        return bool(self.bookings or self.help_requests)
+
+
+def erasure_blockers(*, learner: Learner) -> ErasureBlockers:
+    return ErasureBlockers(
+        bookings=list(
+            Booking.objects.active().filter(learner=learner)
+            .select_related("lesson__topic", "lesson__venue").order_by("lesson__starts_at", "id")
+        ),
+        help_requests=list(
+            HelpRequest.objects.filter(learner=learner, state__in=HelpRequest.ACTIVE_STATES)
+            .select_related("topic").order_by("created_at", "id")
+        ),
     )
 
 
@@ -52,7 +61,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def learner_export(*, learner: Learner, by=None) -> dict:
+def learner_export(*, learner: Learner, by=None, ip: str | None = None) -> dict:
     """Everything held about one learner, as plain JSON-ready data (for a disclosure request)."""
     bookings = (
         Booking.objects.filter(learner=learner)
@@ -130,25 +139,28 @@ def learner_export(*, learner: Learner, by=None) -> dict:
             for f in FollowUp.objects.filter(learner=learner).order_by("opened_at", "id")
         ],
     }
-    _audit(actor=by, municipality=learner.municipality, action="export", object_type="learner",
-           object_id=learner.pk, detail="learner_export")
+    audit_record(actor=by, municipality=learner.municipality, action=AuditEvent.Action.EXPORT,
+                 object_type="learner", object_id=learner.pk, detail="learner_export", ip=ip)
     return data
 
 
 @transaction.atomic
-def learner_erase(*, learner: Learner, by, now: dt.datetime | None = None) -> Learner:
-    """Anonymise one learner on their request. Refused while they hold an active booking or
-    request: a coordinator cancels those first, so no volunteer waits for a person we forgot."""
+def learner_erase(
+    *, learner: Learner, by, reason: str = "", ip: str | None = None, now: dt.datetime | None = None,
+) -> Learner:
+    """Anonymise one learner on their request (the reason goes to the audit log). Refused while
+    they hold an active booking or request: a coordinator cancels those first, so no volunteer
+    waits for a person we forgot. Erasing an already anonymised learner does nothing."""
     now = now or timezone.now()
     learner = Learner.objects.select_for_update().get(pk=learner.pk)
     if learner.anonymised_at:
         return learner
-    if (Booking.objects.active().filter(learner=learner).exists()
-            or HelpRequest.objects.filter(learner=learner, state__in=HelpRequest.ACTIVE_STATES).exists()):
-        raise InvalidStateChange(code="learner_has_active_bookings")
+    if erasure_blockers(learner=learner):
+        raise LearnerHasActiveBookings()
     _anonymise(learner, now=now)
-    _audit(actor=by, municipality=learner.municipality, action="erase", object_type="learner",
-           object_id=learner.pk, detail="learner_erase (on request)")
+    detail = f"learner_erase (on request): {reason.strip()}" if reason.strip() else "learner_erase (on request)"
+    audit_record(actor=by, municipality=learner.municipality, action=AuditEvent.Action.ERASE,
+                 object_type="learner", object_id=learner.pk, detail=detail, ip=ip)
     return learner
 
 
@@ -218,7 +230,8 @@ def personal_data_purge(*, years: int, dry_run: bool = False, now: dt.datetime |
             if learner is None:
                 continue
             _anonymise(learner, now=now)
-            _audit(actor=None, municipality=learner.municipality, action="erase", object_type="learner",
-                   object_id=learner.pk, detail=f"purge_personal_data: inactive {years} years")
+            audit_record(actor=None, municipality=learner.municipality, action=AuditEvent.Action.ERASE,
+                         object_type="learner", object_id=learner.pk,
+                         detail=f"purge_personal_data: inactive {years} years")
             done.append(learner_id)
     return PurgeReport(anonymised=len(done), learner_ids=done)

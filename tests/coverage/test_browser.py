@@ -1,8 +1,11 @@
 """A coordinator in a real browser: sign in with a password and a TOTP code, work one case of the
-queue, download a CSV; axe-core finds no serious or critical problems on the coordinator pages."""
+queue, download a CSV, register and revoke a kiosk, download a learner's data and try to erase it;
+axe-core finds no serious or critical problems on the coordinator pages."""
 
 import datetime as dt
+import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -12,7 +15,10 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 
 from literacy.followups.models import FollowUp
+from literacy.kiosk.models import KioskDevice
+from literacy.kiosk.services import ActivationCodeInvalid, kiosk_activate
 from literacy.notifications.models import Message
+from literacy.people.models import Learner
 from literacy.scheduling.models import Booking, HelpRequest, Lesson
 from tests import factories
 from tests.conftest import chromium_path
@@ -137,10 +143,83 @@ def test_coordinator_signs_in_with_totp_works_a_case_and_downloads_a_csv(live_se
     assert content.startswith("\ufeff".encode()) and "旧八女市".encode() in content
     assert download.suggested_filename.startswith("oshieai-402109-districts-")
 
+    # A kiosk: register it, read its one-time code, revoke it (after a confirmation).
+    page.goto(f"{live_server.url}/city/kiosks/")
+    page.get_by_role("link", name="キオスク端末を登録する").click()
+    page.wait_for_url("**/city/kiosks/new/")
+    page.get_by_role("button", name="登録してコードを表示する").click()  # nothing filled in
+    assert "端末を置く会場を選んでください。" in page.content() and "端末の名前を入れてください" in page.content()
+    problems["kiosk_form_errors"] = axe_serious(page)
+    page.get_by_label("会場").select_option(label="八女市中央公民館")
+    page.get_by_label("端末の名前").fill("1階ロビー")
+    page.get_by_role("button", name="登録してコードを表示する").click()
+    page.wait_for_url("**/city/kiosks/*/registered/")
+    code = page.locator(".kiosk-code").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", code) and "/kiosk/activate/" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "city-kiosk-code.png"), full_page=True)
+    problems["kiosk_code"] = axe_serious(page)
+    page.reload()
+    assert code not in page.content()  # shown once
+    page.get_by_role("link", name="キオスク端末の一覧へ戻る").click()
+    page.wait_for_url("**/city/kiosks/")
+    assert "1階ロビー" in page.content() and "登録コード待ち" in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "city-kiosks.png"), full_page=True)
+    problems["kiosks"] = axe_serious(page)
+    page.get_by_role("link", name="停止する 八女市中央公民館 1階ロビー").click()
+    page.wait_for_url("**/city/kiosks/*/revoke/")
+    problems["kiosk_revoke"] = axe_serious(page)
+    assert KioskDevice.objects.get().revoked_at is None  # asking is not revoking
+    page.get_by_role("button", name="停止する").click()
+    page.wait_for_url("**/city/kiosks/")
+    assert "「1階ロビー」を停止しました" in page.content()
+    assert KioskDevice.objects.get().revoked_at is not None
+    with pytest.raises(ActivationCodeInvalid):
+        kiosk_activate(code=code)
+
+    # A learner's data: download it all, then erase it — refused while a booking stands, done once
+    # it is cancelled.
+    learner = city["learner"]
+    ahead = factories.LessonFactory(municipality=learner.municipality, starts_at=timezone.now() + dt.timedelta(days=9),
+                                    ends_at=timezone.now() + dt.timedelta(days=9, hours=1))
+    booking = factories.BookingFactory(lesson=ahead, learner=learner, state=Booking.State.BOOKED)
+    page.goto(f"{live_server.url}/city/learners/{learner.pk}/")
+    problems["learner"] = axe_serious(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="この方について保有している情報をすべてダウンロード（JSON）").click()
+    download = info.value
+    assert download.suggested_filename.startswith(f"oshieai-402109-learner-{learner.pk}-")
+    data = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert data["profile"]["name"] == "八女 まつ" and data["bookings"]
+    page.get_by_role("link", name="消去の請求に応じる").click()
+    page.wait_for_url(f"**/city/learners/{learner.pk}/erase/")
+    assert "消去するもの" in page.content() and "残すもの（匿名の統計）" in page.content()
+    assert "先に取り消しが必要なもの" in page.content() and booking.code in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "city-erase.png"), full_page=True)
+    problems["erase"] = axe_serious(page)
+    page.get_by_role("button", name="個人情報を消去する").click()
+    assert "消去の理由を書いてください" in page.content() and "確認のチェックを入れてください" in page.content()
+    problems["erase_errors"] = axe_serious(page)
+    page.get_by_label("消去の理由").fill("ご本人から電話で依頼")
+    page.get_by_label("この方の個人情報を消去し、元に戻せないことを確認しました").check()
+    page.get_by_role("button", name="個人情報を消去する").click()
+    assert "消去できません" in page.content() and "何も消去していません" in page.content()
+    problems["erase_refused"] = axe_serious(page)
+    assert Learner.objects.get(pk=learner.pk).anonymised_at is None
+    Booking.objects.filter(pk=booking.pk).update(state=Booking.State.CANCELLED)
+    page.goto(f"{live_server.url}/city/learners/{learner.pk}/erase/")
+    page.get_by_label("消去の理由").fill("ご本人から電話で依頼")
+    page.get_by_label("この方の個人情報を消去し、元に戻せないことを確認しました").check()
+    page.get_by_role("button", name="個人情報を消去する").click()
+    page.wait_for_url(f"**/city/learners/{learner.pk}/")
+    assert "個人情報を消去しました" in page.content() and "八女 まつ" not in page.content()
+    problems["learner_erased"] = axe_serious(page)
+    assert Learner.objects.get(pk=learner.pk).anonymised_at is not None
+
     for name in ("reports/monthly", "volunteers", "places", "outbox", "audit"):
         page.goto(f"{live_server.url}/city/{name}/")
         problems[name] = axe_serious(page)
     page.screenshot(path=str(SCREENSHOTS / "city-audit.png"), full_page=True)
-    assert "export" not in page.content()  # shown in words
-    assert "CSV出力" in page.content() and "閲覧" in page.content()
+    assert "<td>export</td>" not in page.content() and "<td>erase</td>" not in page.content()  # in words
+    assert "出力" in page.content() and "閲覧" in page.content() and "消去" in page.content()
+    assert "learner_export" in page.content() and "ご本人から電話で依頼" in page.content()
     assert {k: v for k, v in problems.items() if v} == {}

@@ -16,6 +16,7 @@ from literacy.kiosk.services import (
     kiosk_register,
     kiosk_revoke,
 )
+from tests.conftest import NOW
 from tests.kiosk.conftest import kiosk_client_for
 
 KIOSK_PAGES = [
@@ -142,3 +143,22 @@ def test_admin_action_revokes(admin_client, kiosk):
     response = admin_client.post("/admin/kiosk/kioskdevice/", {"action": "revoke", "_selected_action": [kiosk.pk]})
     assert response.status_code == 302
     assert KioskDevice.objects.get(pk=kiosk.pk).revoked_at is not None
+
+
+def test_revoke_records_who_and_a_second_revoke_changes_nothing(venue, coordinator, clock):
+    device, _code = kiosk_register(venue=venue, name="入口")
+    kiosk_revoke(device=device, revoked_by=coordinator)
+    clock.shift(dt.timedelta(hours=1))
+    again = kiosk_revoke(device=device, revoked_by=None)
+    assert (again.revoked_at, again.revoked_by) == (NOW, coordinator)
+
+
+def test_state_follows_the_devices_life(venue, clock):
+    device, code = kiosk_register(venue=venue, name="入口")
+    assert device.state == KioskDevice.State.WAITING
+    clock.shift(dt.timedelta(hours=25))
+    assert device.state == KioskDevice.State.CODE_EXPIRED
+    fresh, fresh_code = kiosk_register(venue=venue, name="奥")
+    fresh, _key = kiosk_activate(code=fresh_code)
+    assert fresh.state == KioskDevice.State.ACTIVE
+    assert kiosk_revoke(device=fresh).state == KioskDevice.State.REVOKED

@@ -3,7 +3,6 @@ while the statistics (bookings and lessons per district) keep counting."""
 
 import datetime as dt
 import json
-import sys
 import types
 
 import pytest
@@ -11,11 +10,17 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from literacy.core.errors import InvalidStateChange
-from literacy.coverage import models as coverage_models
+from literacy.coverage.models import AuditEvent
 from literacy.followups.models import FollowUp
 from literacy.notifications.models import InboundMessage, Message
 from literacy.people.models import Learner
-from literacy.people.privacy import ANONYMISED_NAME, learner_erase, learner_export
+from literacy.people.privacy import (
+    ANONYMISED_NAME,
+    LearnerHasActiveBookings,
+    erasure_blockers,
+    learner_erase,
+    learner_export,
+)
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, Lesson, LessonReport
 from tests import factories
 
@@ -23,20 +28,9 @@ YEAR = dt.timedelta(days=366)
 
 
 @pytest.fixture
-def audit_log(monkeypatch):
-    """The audit events written: from the real AuditEvent table once the coordinators' audit log
-    is merged, until then from the seam's target module, faked at its edge."""
-    audit_event = getattr(coverage_models, "AuditEvent", None)
-    if audit_event is not None:
-        return lambda: [(e.action, e.object_type, e.object_id) for e in audit_event.objects.order_by("id")]
-    seen = []
-
-    def audit_record(*, actor, municipality, action, object_type, object_id="", detail="", ip=None, now=None):
-        seen.append((action, object_type, str(object_id)))
-
-    monkeypatch.setitem(sys.modules, "literacy.coverage.services",
-                        types.SimpleNamespace(audit_record=audit_record))
-    return lambda: list(seen)
+def audit_log(db):
+    """The audit events written, as (action, object type, object id)."""
+    return lambda: [(e.action, e.object_type, e.object_id) for e in AuditEvent.objects.order_by("id")]
 
 
 def _history(*, municipality, district, venue, topic, volunteer, learner, starts_at):
@@ -185,3 +179,33 @@ def test_erase_is_refused_while_a_booking_is_active_and_pending_messages_are_can
     learner_erase(learner=world.recent, by=coordinator)
     pending.refresh_from_db()
     assert pending.state == Message.State.CANCELLED and pending.to == ""
+
+
+def test_erase_writes_the_reason_and_address_to_the_audit_log(world, coordinator):
+    learner_erase(learner=world.recent, by=coordinator, reason="ご本人から電話で依頼", ip="192.0.2.4")
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.ip) == ("erase", coordinator, "192.0.2.4")
+    assert event.detail == "learner_erase (on request): ご本人から電話で依頼"
+    learner_erase(learner=world.recent, by=coordinator, reason="二度目")  # already erased: nothing more
+    assert AuditEvent.objects.count() == 1
+
+
+def test_export_writes_the_address_to_the_audit_log(world, coordinator):
+    learner_export(learner=world.recent, by=coordinator, ip="192.0.2.5")
+    assert AuditEvent.objects.get().ip == "192.0.2.5"
+
+
+def test_erasure_blockers_name_what_must_be_cancelled_first(world, municipality, topic, coordinator):
+    assert not erasure_blockers(learner=world.recent)
+    booking = factories.BookingFactory(lesson=factories.LessonFactory(municipality=municipality), learner=world.recent)
+    request = HelpRequest.objects.create(
+        municipality=municipality, learner=world.recent, topic=topic, channel="voice",
+        deadline=dt.datetime.now(dt.UTC), state=HelpRequest.State.ESCALATED,
+    )
+    blockers = erasure_blockers(learner=world.recent)
+    assert blockers and blockers.bookings == [booking] and blockers.help_requests == [request]
+    with pytest.raises(LearnerHasActiveBookings) as refused:
+        learner_erase(learner=world.recent, by=coordinator)
+    assert "予約または相談の依頼が進行中のため、消去できません" in str(refused.value)
+    assert refused.value.code == "learner_has_active_bookings"
+    assert not AuditEvent.objects.exists()
