@@ -67,6 +67,7 @@ CLOSE_REASONS = (
     ("volunteer_signup", _("ボランティア登録に進んだ")),
     ("other", _("その他（メモに理由）")),
 )
+REASONS_THAT_SETTLE_THE_REQUEST = frozenset({"not_needed", "solved"})
 
 
 class CloseForm(forms.Form):
@@ -78,6 +79,11 @@ class CloseForm(forms.Form):
         if data.get("reason") == "other" and not (data.get("note") or "").strip():
             raise forms.ValidationError(_("「その他」のときはメモに理由を書いてください。"))
         return data
+
+    @property
+    def settles_request(self) -> bool:
+        """The learner no longer needs the help: the case's request is withdrawn with it."""
+        return self.cleaned_data["reason"] in REASONS_THAT_SETTLE_THE_REQUEST
 
     @property
     def outcome(self) -> str:

@@ -155,7 +155,8 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("coverage:case", pk=followup.pk)
     return _after_action(
         request, followup,
-        lambda: followup_close(followup=followup, outcome=form.outcome, closed_by=request.user),
+        lambda: followup_close(followup=followup, outcome=form.outcome, closed_by=request.user,
+                               withdraw_request=form.settles_request),
         success=_("対応済みにしました。"), back_to_queue=True,
     )
 

@@ -38,12 +38,23 @@ def followup_open(
 
 
 @transaction.atomic
-def followup_close(*, followup: FollowUp, outcome: str, closed_by=None, now: dt.datetime | None = None) -> FollowUp:
+def followup_close(
+    *, followup: FollowUp, outcome: str, closed_by=None, withdraw_request: bool = False,
+    now: dt.datetime | None = None,
+) -> FollowUp:
+    """Close a case with its outcome. With withdraw_request (the learner said they no longer need
+    the help, or it was solved on the phone) the case's request stops too, so it neither waits
+    for a volunteer nor blocks erasing the learner's data; a request with a booking stays."""
     if not outcome.strip():
         raise InvalidStateChange(code="outcome_required")
     followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if followup.state != FollowUp.State.OPEN:
         raise InvalidStateChange()
+    if withdraw_request and followup.help_request_id:
+        # Imported here: scheduling imports this module to open and close cases.
+        from literacy.scheduling.services import help_request_withdraw
+
+        help_request_withdraw(help_request=followup.help_request, now=now)
     followup.state = FollowUp.State.CLOSED
     followup.outcome = outcome.strip()
     followup.closed_at = now or timezone.now()

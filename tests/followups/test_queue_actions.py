@@ -12,8 +12,9 @@ from literacy.coverage import selectors
 from literacy.followups.models import FollowUp, FollowUpAction
 from literacy.followups.services import followup_assign_volunteer, followup_close, followup_log_call
 from literacy.people.models import Volunteer
+from literacy.people.privacy import erasure_blockers
 from literacy.people.services import volunteer_set_status
-from literacy.scheduling.models import HelpRequest, Lesson
+from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
 from tests import factories
 from tests.conftest import TOKYO
 from tests.coverage.conftest import with_totp
@@ -101,6 +102,39 @@ def test_closing_with_a_reason_takes_it_off_the_queue(escalated, coordinator, ci
     assert escalated.closed_by == coordinator
     assert open_cases(escalated.municipality) == []
     assert "八女 まつ" not in city_client.get(reverse("coverage:queue")).content.decode()
+
+
+@pytest.mark.parametrize("reason", ["not_needed", "solved"])
+def test_closing_because_the_help_is_no_longer_needed_withdraws_the_request(
+    escalated, volunteer, coordinator, city_client, reason
+):
+    offer = Offer.objects.create(help_request=escalated.help_request, volunteer=volunteer, score=0,
+                                 expires_at=TOMORROW_10, state=Offer.State.PENDING)
+    city_client.post(reverse("coverage:case_close", args=[escalated.pk]), {"reason": reason})
+    escalated.help_request.refresh_from_db()
+    offer.refresh_from_db()
+    assert escalated.help_request.state == HelpRequest.State.WITHDRAWN
+    assert escalated.help_request.withdrawn_at is not None
+    assert offer.state == Offer.State.WITHDRAWN  # the volunteer is no longer asked
+    assert not erasure_blockers(learner=escalated.learner)  # a data request can now be answered
+
+
+@pytest.mark.parametrize("reason", ["unreachable", "booked", "volunteer_signup"])
+def test_other_outcomes_leave_the_request_as_it_is(escalated, city_client, reason):
+    city_client.post(reverse("coverage:case_close", args=[escalated.pk]), {"reason": reason})
+    escalated.refresh_from_db()
+    escalated.help_request.refresh_from_db()
+    assert escalated.state == FollowUp.State.CLOSED
+    assert escalated.help_request.state == HelpRequest.State.ESCALATED
+    assert erasure_blockers(learner=escalated.learner)
+
+
+def test_a_request_with_an_active_booking_is_not_withdrawn_by_closing_its_case(escalated, coordinator):
+    factories.BookingFactory(help_request=escalated.help_request, learner=escalated.learner,
+                             municipality=escalated.municipality, state=Booking.State.PENDING)
+    followup_close(followup=escalated, outcome="不要", closed_by=coordinator, withdraw_request=True)
+    escalated.help_request.refresh_from_db()
+    assert escalated.help_request.state == HelpRequest.State.ESCALATED
 
 
 def test_assign_by_hand_makes_the_lesson_and_closes_the_case(escalated, volunteer, coordinator, city_client):

@@ -13,6 +13,7 @@ from literacy.scheduling.services.lookup import booking_lookup, lookup_attempts_
 from literacy.scheduling.services.offers import (
     help_request_assign,
     help_request_create,
+    help_request_withdraw,
     help_requests_escalate_due,
     offer_accept,
     offer_decline,
@@ -31,6 +32,7 @@ __all__ = [
     "booking_move",
     "help_request_assign",
     "help_request_create",
+    "help_request_withdraw",
     "help_requests_escalate_due",
     "lesson_cancel",
     "lesson_create",

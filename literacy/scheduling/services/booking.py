@@ -24,7 +24,7 @@ from literacy.scheduling.codes import new_booking_code
 from literacy.scheduling.matching import rank_volunteers
 from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
 from literacy.scheduling.services.lessons import lesson_cancel, lesson_reschedule
-from literacy.scheduling.services.offers import help_request_create, offers_send
+from literacy.scheduling.services.offers import help_request_create, help_request_withdraw, offers_send
 from literacy.scheduling.services.overlap import insert_lesson
 from literacy.scheduling.slots import Slot, find_slot
 
@@ -281,12 +281,8 @@ def booking_cancel(
     booking.save()
     triggers.booking_cancelled(booking=booking, by_learner=by_learner)
 
-    help_request = booking.help_request
-    if help_request and help_request.state in HelpRequest.ACTIVE_STATES and not help_request.bookings.active().exists():
-        help_request.state = HelpRequest.State.WITHDRAWN
-        help_request.withdrawn_at = now
-        help_request.save()
-        help_request.offers.filter(state=Offer.State.PENDING).update(state=Offer.State.WITHDRAWN, responded_at=now)
+    if booking.help_request:
+        help_request_withdraw(help_request=booking.help_request, now=now)
 
     lesson = booking.lesson
     if lesson and was_holding_seat and lesson.state == Lesson.State.SCHEDULED:

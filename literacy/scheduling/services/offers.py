@@ -204,6 +204,22 @@ def help_request_assign(
     return _schedule(help_request=help_request, offer=offer, now=now)
 
 
+@transaction.atomic
+def help_request_withdraw(*, help_request: HelpRequest, now: dt.datetime | None = None) -> HelpRequest:
+    """The learner no longer needs the help: the request stops and the offers still out to
+    volunteers are withdrawn. A request that still has an active booking stays (cancelling the
+    booking withdraws it), and one already settled is left as it is, so calling twice is harmless."""
+    now = now or timezone.now()
+    help_request = HelpRequest.objects.select_for_update().get(pk=help_request.pk)
+    if help_request.state not in HelpRequest.ACTIVE_STATES or help_request.bookings.active().exists():
+        return help_request
+    help_request.state = HelpRequest.State.WITHDRAWN
+    help_request.withdrawn_at = now
+    help_request.save()
+    help_request.offers.filter(state=Offer.State.PENDING).update(state=Offer.State.WITHDRAWN, responded_at=now)
+    return help_request
+
+
 def offers_expire_due(*, now: dt.datetime | None = None) -> int:
     """Expire offers nobody answered in time and move each request on to its next candidates."""
     now = now or timezone.now()
