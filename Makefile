@@ -15,16 +15,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# The address the app puts in its links (offer links, the calendar feed, Twilio's callbacks)
+# and seed_demo prints: this machine on PORT, unless SITE_URL is set already (a tunnel Twilio
+# can reach, say).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "  Oshieai is starting:  http://127.0.0.1:$(PORT)/"
-	@echo "    kiosk:      http://127.0.0.1:$(PORT)/kiosk/"
-	@echo "    volunteers: http://127.0.0.1:$(PORT)/volunteer/"
-	@echo "    city:       http://127.0.0.1:$(PORT)/city/"
-	@echo "    admin:      http://127.0.0.1:$(PORT)/admin/"
-	@echo "    API docs:   http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  Oshieai is starting on http://127.0.0.1:$(PORT)/ (the addresses above)."
 	@echo "  SMS and calls appear in this log (console provider). Ctrl-C stops both."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \

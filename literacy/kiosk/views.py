@@ -208,12 +208,33 @@ def reset(request: HttpRequest) -> HttpResponse:
 
 # --- the booking wizard -----------------------------------------------------------------------
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def topic(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "topic")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+def booking_step(step: str):
+    """A step of the booking wizard: a kiosk page that shows (GET) and answers (POST), reached
+    only in order (otherwise a redirect to the first unanswered step, or to welcome when the
+    wizard was not started). The view is called with the wizard after the request."""
+
+    def decorate(view):
+        @wraps(view)
+        def page(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            booking_wizard = _guard(request, step)
+            if isinstance(booking_wizard, HttpResponse):
+                return booking_wizard
+            return view(request, booking_wizard, *args, **kwargs)
+
+        return kiosk_page(require_http_methods(["GET", "POST"])(page))
+
+    return decorate
+
+
+def _render_step(request: HttpRequest, booking_wizard: BookingWizard, step: str, context: dict, *,
+                 status: int = 200) -> HttpResponse:
+    """A step's own template (kiosk/<step>.html) with its number and the way back."""
+    return _render(request, f"kiosk/{step}.html", {**context, **_step_context(booking_wizard, step)},
+                   status=status, back=_back(booking_wizard, step))
+
+
+@booking_step("topic")
+def topic(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     topics = selectors.kiosk_topics(device=request.kiosk_device)
     if request.method == "POST":
         chosen = next((t for t in topics if str(t.pk) == request.POST.get("topic")), None)
@@ -221,16 +242,11 @@ def topic(request: HttpRequest) -> HttpResponse:
             booking_wizard.set(topic_id=chosen.pk)
             return redirect("kiosk:place")
     page = Paginator(topics, TOPICS_PER_SCREEN).get_page(request.GET.get("page"))
-    return _render(request, "kiosk/topic.html", {"page": page, **_step_context(booking_wizard, "topic")},
-                   back=_back(booking_wizard, "topic"))
+    return _render_step(request, booking_wizard, "topic", {"page": page})
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def place(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "place")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+@booking_step("place")
+def place(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     chosen_topic = _chosen_topic(request, booking_wizard)
     if chosen_topic is None:
         return redirect("kiosk:topic")
@@ -246,17 +262,11 @@ def place(request: HttpRequest) -> HttpResponse:
         {"choice": c, "first_free": when_label(c.first_free, zone) if c.first_free else None}
         for c in page.object_list
     ]
-    return _render(request, "kiosk/place.html",
-                   {"page": page, "rows": rows, "topic": chosen_topic, **_step_context(booking_wizard, "place")},
-                   back=_back(booking_wizard, "place"))
+    return _render_step(request, booking_wizard, "place", {"page": page, "rows": rows, "topic": chosen_topic})
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def day(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "day")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+@booking_step("day")
+def day(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     chosen_topic, chosen_venue = _chosen_topic(request, booking_wizard), _chosen_venue(request, booking_wizard)
     if chosen_topic is None or chosen_venue is None:
         return redirect("kiosk:place")
@@ -275,10 +285,9 @@ def day(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate(timezone=request.kiosk_device.municipality.zone)
     days = [{"value": d.isoformat(), "label": day_label(d), "relative": relative_day_label(d, today)}
             for d in free.days]
-    return _render(request, "kiosk/day.html", {
+    return _render_step(request, booking_wizard, "day", {
         "days": days, "none_soon": free.none_soon, "topic": chosen_topic, "venue": chosen_venue, "error": error,
-        **_step_context(booking_wizard, "day"),
-    }, status=400 if error else 200, back=_back(booking_wizard, "day"))
+    }, status=400 if error else 200)
 
 
 def _parse_slot_key(value: str) -> tuple[int, dt.datetime, int | None] | None:
@@ -289,12 +298,8 @@ def _parse_slot_key(value: str) -> tuple[int, dt.datetime, int | None] | None:
     return venue_id, dt.datetime.fromtimestamp(timestamp, tz=dt.UTC), (lesson_id or None)
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def time(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "time")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+@booking_step("time")
+def time(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     device = request.kiosk_device
     zone = device.municipality.zone
     chosen_topic, chosen_venue = _chosen_topic(request, booking_wizard), _chosen_venue(request, booking_wizard)
@@ -319,19 +324,15 @@ def time(request: HttpRequest) -> HttpResponse:
     if slots is None:
         slots = selectors.kiosk_times_on(device=device, topic=chosen_topic, venue=chosen_venue,
                                          day=booking_wizard.day)
-    return _render(request, "kiosk/time.html", {
+    return _render_step(request, booking_wizard, "time", {
         "times": _slot_choices(slots, zone), "day_label": day_label(booking_wizard.day), "error": error,
         "lesson_minutes": device.municipality.lesson_minutes,
-        "alternatives": error is not None, "venue": chosen_venue, **_step_context(booking_wizard, "time"),
-    }, status=409 if error else 200, back=_back(booking_wizard, "time"))
+        "alternatives": error is not None, "venue": chosen_venue,
+    }, status=409 if error else 200)
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def phone(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "phone")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+@booking_step("phone")
+def phone(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     error = None
     typed = booking_wizard.get("phone_typed", "")
     if request.method == "POST":
@@ -343,17 +344,12 @@ def phone(request: HttpRequest) -> HttpResponse:
         else:
             booking_wizard.set(phone=parsed.e164, phone_kind=parsed.kind, phone_typed=typed)
             return _step_redirect(booking_wizard.missing_step())
-    return _render(request, "kiosk/phone.html", {"typed": typed, "error": error,
-                                                 **_step_context(booking_wizard, "phone")},
-                   status=400 if error else 200, back=_back(booking_wizard, "phone"))
+    return _render_step(request, booking_wizard, "phone", {"typed": typed, "error": error},
+                        status=400 if error else 200)
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def name(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "name")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+@booking_step("name")
+def name(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     error = None
     values = {"name": booking_wizard.get("name", ""), "name_kana": booking_wizard.get("name_kana", "")}
     if request.method == "POST":
@@ -362,19 +358,14 @@ def name(request: HttpRequest) -> HttpResponse:
             booking_wizard.set(**values)
             return _step_redirect(booking_wizard.missing_step())
         error = _("お名前を入れてください。")
-    return _render(request, "kiosk/name.html", {"values": values, "error": error,
-                                                **_step_context(booking_wizard, "name")},
-                   status=400 if error else 200, back=_back(booking_wizard, "name"))
+    return _render_step(request, booking_wizard, "name", {"values": values, "error": error},
+                        status=400 if error else 200)
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def proxy(request: HttpRequest) -> HttpResponse:
+@booking_step("proxy")
+def proxy(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     """The family member booking for someone else: their own name, relation and phone, and that
     the person to be taught agreed."""
-    booking_wizard = _guard(request, "proxy")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
     if not booking_wizard.for_someone_else:
         return _step_redirect(booking_wizard.missing_step())
     errors: list[str] = []
@@ -401,9 +392,9 @@ def proxy(request: HttpRequest) -> HttpResponse:
             booking_wizard.set(proxy={"name": values["name"], "relation": values["relation"],
                                       "phone": parsed.e164, "phone_typed": values["phone"]})
             return _step_redirect(booking_wizard.missing_step())
-    return _render(request, "kiosk/proxy.html", {
-        "values": values, "errors": errors, "relations": RELATIONS, **_step_context(booking_wizard, "proxy"),
-    }, status=400 if errors else 200, back=_back(booking_wizard, "proxy"))
+    return _render_step(request, booking_wizard, "proxy", {
+        "values": values, "errors": errors, "relations": RELATIONS,
+    }, status=400 if errors else 200)
 
 
 def _reminder_choices(phone_kind: str) -> list[tuple[str, str]]:
@@ -415,12 +406,8 @@ def _reminder_choices(phone_kind: str) -> list[tuple[str, str]]:
     return choices
 
 
-@kiosk_page
-@require_http_methods(["GET", "POST"])
-def reminder(request: HttpRequest) -> HttpResponse:
-    booking_wizard = _guard(request, "reminder")
-    if isinstance(booking_wizard, HttpResponse):
-        return booking_wizard
+@booking_step("reminder")
+def reminder(request: HttpRequest, booking_wizard: BookingWizard) -> HttpResponse:
     choices = _reminder_choices(booking_wizard.get("phone_kind"))
     error = None
     if request.method == "POST":
@@ -430,9 +417,8 @@ def reminder(request: HttpRequest) -> HttpResponse:
         elif chosen in {value for value, _label in choices}:
             booking_wizard.set(reminder=chosen)
             return redirect("kiosk:confirm")
-    return _render(request, "kiosk/reminder.html", {"choices": choices, "error": error,
-                                                    **_step_context(booking_wizard, "reminder")},
-                   status=400 if error else 200, back=_back(booking_wizard, "reminder"))
+    return _render_step(request, booking_wizard, "reminder", {"choices": choices, "error": error},
+                        status=400 if error else 200)
 
 
 def _readback(request: HttpRequest, booking_wizard: BookingWizard) -> dict:
@@ -503,8 +489,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             return _render(request, "kiosk/problem.html", {"message": str(exc)}, status=exc.http_status)
         return redirect("kiosk:done")
-    return _render(request, "kiosk/confirm.html", {**readback, **_step_context(booking_wizard, "confirm")},
-                   back=_back(booking_wizard, "confirm"))
+    return _render_step(request, booking_wizard, "confirm", readback)
 
 
 def _taken(request: HttpRequest, booking_wizard: BookingWizard, readback: dict, exc: DomainError) -> HttpResponse:

@@ -87,37 +87,42 @@ def voice_fallback(message: Message) -> Message | None:
     )
 
 
-def reminder_times(booking, *, now: dt.datetime) -> list[tuple[str, dt.datetime]]:
-    """(kind, send time) for the day-before and morning reminders that are still worth sending."""
+def reminder_times(booking, *, now: dt.datetime) -> list[tuple[str, dt.datetime, dt.datetime]]:
+    """(kind, send time, not_after) for the day-before and morning reminders still worth sending.
+
+    The day-before reminder says 明日 (tomorrow), so it is over when the lesson's day begins,
+    however late a quiet-hours deferral or a retry would otherwise carry it; the morning one
+    lasts until the lesson starts."""
     lesson = booking.lesson
     municipality = booking.municipality
     zone = municipality.zone
     lesson_day = lesson.starts_at.astimezone(zone).date()
     day_before = dt.datetime.combine(lesson_day - dt.timedelta(days=1), DAY_BEFORE_AT, tzinfo=zone)
+    lesson_day_begins = dt.datetime.combine(lesson_day, dt.time.min, tzinfo=zone)
     morning = dt.datetime.combine(lesson_day, municipality.quiet_hours_end, tzinfo=zone)
-    wanted = [(Message.Kind.LEARNER_REMINDER_DAY_BEFORE, day_before)]
+    wanted = [(Message.Kind.LEARNER_REMINDER_DAY_BEFORE, day_before, lesson_day_begins)]
     if lesson.starts_at - morning >= MORNING_MIN_LEAD:
-        wanted.append((Message.Kind.LEARNER_REMINDER_MORNING, morning))
-    return [(kind, at) for kind, at in wanted if at - now >= MIN_REMINDER_GAP]
+        wanted.append((Message.Kind.LEARNER_REMINDER_MORNING, morning, lesson.starts_at))
+    return [(kind, at, not_after) for kind, at, not_after in wanted if at - now >= MIN_REMINDER_GAP]
 
 
 def learner_reminders(booking, *, now: dt.datetime) -> list[Message]:
     written = []
-    for kind, at in reminder_times(booking, now=now):
+    for kind, at, not_after in reminder_times(booking, now=now):
         message = learner_message(
             kind=kind, booking=booking, key=f"{booking_key(booking)}:{kind}:{booking.lesson.sequence}",
-            send_after=at, not_after=booking.lesson.starts_at,
+            send_after=at, not_after=not_after,
         )
         if message:
             written.append(message)
         if kind == Message.Kind.LEARNER_REMINDER_DAY_BEFORE:
-            proxy = proxy_reminder(booking, kind=kind, at=at)
+            proxy = proxy_reminder(booking, kind=kind, at=at, not_after=not_after)
             if proxy:
                 written.append(proxy)
     return written
 
 
-def proxy_reminder(booking, *, kind: str, at: dt.datetime) -> Message | None:
+def proxy_reminder(booking, *, kind: str, at: dt.datetime, not_after: dt.datetime) -> Message | None:
     """A family member who asked to be told gets the day-before reminder too (by SMS to a mobile,
     otherwise a call), so they can remind or bring the learner. One reminder, not every notice."""
     learner = booking.learner
@@ -133,7 +138,7 @@ def proxy_reminder(booking, *, kind: str, at: dt.datetime) -> Message | None:
         municipality=booking.municipality, channel=channel, kind=kind, to=number.e164,
         body=learner_text(kind=kind, booking=booking, channel=channel),
         idempotency_key=f"{booking_key(booking)}:{kind}:{lesson.sequence}:proxy:{channel}", send_after=at,
-        not_after=lesson.starts_at, payload={"extra": {}, "to_proxy": True}, learner=learner, booking=booking,
+        not_after=not_after, payload={"extra": {}, "to_proxy": True}, learner=learner, booking=booking,
         lesson=lesson, lesson_sequence=lesson.sequence,
     )
 

@@ -66,9 +66,6 @@ RECORD_EVERY = dt.timedelta(seconds=1)
 # Rows per recording UPDATE: each adds two parameters (id, provider id), which keeps a statement
 # far below SQLite's parameter limit.
 RECORD_CHUNK = 400
-MAX_ATTEMPTS = 6
-BACKOFF_BASE = dt.timedelta(seconds=30)
-BACKOFF_CAP = dt.timedelta(minutes=30)
 # Twilio error codes that say "this number cannot take SMS": try a call instead.
 SMS_TO_VOICE_FALLBACK = {"21614", "21612", "21408"}
 # The recipient unsubscribed at the carrier: record it, as if they had sent 停止 to us.
@@ -77,11 +74,6 @@ CARRIER_OPT_OUT = {"21610"}
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def backoff(attempts: int) -> dt.timedelta:
-    """30 s, 1 min, 2 min, 4 min, … capped at 30 min."""
-    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** max(0, attempts - 1)))
 
 
 @dataclass
@@ -236,7 +228,7 @@ def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvid
                 failed.append((message, exc))
             except Exception as exc:  # a bug must not lose the row: it is retried, then fails visibly
                 logger.exception("sending message %s failed unexpectedly", message.pk)
-                failed.append((message, TransientSendError("internal", repr(exc))))
+                failed.append((message, TransientSendError(policy.INTERNAL_ERROR, repr(exc))))
             if time.perf_counter() - last_record >= RECORD_EVERY.total_seconds():
                 _record(sent, failed, worker=worker, report=report)
                 sent, failed = [], []
@@ -353,14 +345,16 @@ def _locked(message: Message, worker: str) -> Message | None:
 
 @transaction.atomic
 def _record_transient(message: Message, worker: str, exc: TransientSendError) -> str:
+    """A passing failure: pending again at the policy's next try, or failed once no later try
+    could still matter (policy.next_try), with the learner in the coordinators' queue."""
     current = _locked(message, worker)
     if current is None:
         return "lost"
-    retry_at = timezone.now() + backoff(current.attempts)
+    retry_at = policy.next_try(current, code=exc.code, now=timezone.now())
     current.error_code = exc.code[:20]
     current.error_message = exc.detail
     current.lease_until = None
-    if current.attempts >= MAX_ATTEMPTS or (current.not_after and retry_at >= current.not_after):
+    if retry_at is None:
         current.state = Message.State.FAILED
         current.save(update_fields=["state", "error_code", "error_message", "lease_until", "updated_at"])
         if current.for_learner:

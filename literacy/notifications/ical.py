@@ -1,8 +1,11 @@
-"""Calendar invites (METHOD:REQUEST / CANCEL) and each volunteer's subscribable feed (PUBLISH).
+"""Every .ics the service writes: invites (METHOD:REQUEST / CANCEL), each volunteer's
+subscribable feed and the single-lesson download from the volunteer pages (PUBLISH).
 
-The UID is the lesson's `calendar_uid`, which never changes; SEQUENCE is the lesson's
-`sequence`, which the scheduling services raise on every change, so calendar programs replace
-the old event instead of adding a second one.
+One event builder serves them all. The UID is the lesson's `calendar_uid`, which never changes;
+SEQUENCE is the lesson's `sequence`, which the scheduling services raise on every change, so
+calendar programs replace the old event instead of adding a second one, whichever of the three
+brought it. Times carry the municipality's TZID with its VTIMEZONE; summary and location are
+the Japanese names; icalendar escapes the text.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import datetime as dt
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
@@ -62,9 +67,25 @@ def location_text(lesson: Lesson) -> str:
     return f"{venue.name} {venue.address}".strip()
 
 
-def description_text(lesson: Lesson) -> str:
-    """Only what the volunteer needs: given names, topic, needs, the last volunteer's note."""
+def lesson_page_url(lesson: Lesson) -> str:
+    """The lesson's page on the volunteer pages, where the details a calendar may not hold are."""
+    return settings.SITE_URL.rstrip("/") + reverse("portal:lesson", args=[lesson.pk])
+
+
+def description_text(lesson: Lesson, *, learners: bool = True) -> str:
+    """Only what the volunteer needs: given names, topic, needs, the last volunteer's note.
+    Without `learners`, only the topic and whom to ask."""
     lines = [_("内容: %(topic)s") % {"topic": lesson.topic.name}]
+    if learners:
+        lines += _learner_lines(lesson)
+    lines.append(_("問い合わせ: %(program)s %(phone)s") % {
+        "program": lesson.municipality.program_name, "phone": lesson.municipality.program_phone,
+    })
+    return "\n".join(lines)
+
+
+def _learner_lines(lesson: Lesson) -> list[str]:
+    lines = []
     bookings = (
         Booking.objects.filter(lesson=lesson, state__in=Booking.SEAT_STATES)
         .select_related("learner").order_by("created_at")
@@ -90,13 +111,13 @@ def description_text(lesson: Lesson) -> str:
         )
         if note:
             lines.append(_("前回のボランティアから: %(note)s") % {"note": note})
-    lines.append(_("問い合わせ: %(program)s %(phone)s") % {
-        "program": lesson.municipality.program_name, "phone": lesson.municipality.program_phone,
-    })
-    return "\n".join(lines)
+    return lines
 
 
-def lesson_event(lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = None) -> Event:
+def lesson_event(
+    lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = None, learners: bool = True,
+) -> Event:
+    """The one VEVENT of a lesson, for invites, the feed and the download alike."""
     zone = lesson.municipality.zone
     event = Event()
     event.add("uid", lesson.calendar_uid)
@@ -106,7 +127,8 @@ def lesson_event(lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = N
     event.add("dtend", lesson.ends_at.astimezone(zone))
     event.add("summary", f"{lesson.municipality.program_name}: {lesson.title or lesson.topic.name}")
     event.add("location", location_text(lesson))
-    event.add("description", description_text(lesson))
+    event.add("description", description_text(lesson, learners=learners))
+    event.add("url", lesson_page_url(lesson))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", _organizer(lesson))
@@ -129,11 +151,26 @@ def lesson_invite(*, lesson: Lesson, method: str) -> str:
 
 
 def lesson_download(*, lesson: Lesson) -> str:
-    """A single lesson to save into a calendar by hand (PUBLISH: no invitation semantics)."""
+    """A single lesson to save into a calendar by hand (PUBLISH: no invitation semantics).
+
+    No learner names or needs: the file is imported into calendars that sync to third parties,
+    and the lesson page (the event's URL) shows the details to the volunteer who logs in."""
     cal = _calendar(PUBLISH)
-    cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active))
+    cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, learners=False))
     cal.add_missing_timezones()
     return cal.to_ical().decode()
+
+
+def lesson_filename(lesson: Lesson) -> str:
+    return f"lesson-{lesson.pk}.ics"
+
+
+def calendar_response(text: str, *, filename: str, attachment: bool = False) -> HttpResponse:
+    """An .ics over HTTP: a feed is shown inline (calendar apps read it), a download is saved."""
+    response = HttpResponse(text, content_type=CONTENT_TYPE)
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
 
 
 def volunteer_feed(*, volunteer, now: dt.datetime | None = None) -> str:

@@ -1,4 +1,5 @@
-"""The sending policy: whether a claimed message may go now, and if not, what becomes of it.
+"""The sending policy: whether a claimed message may go now, and if not, what becomes of it;
+and when a message whose send failed for a passing reason is tried again, or given up.
 
 This is the one place the dispatcher asks. It calls `refusal_reason(message, context)` for every
 row of a claimed batch, under the claim's lock, with the message's municipality, learner,
@@ -20,6 +21,24 @@ from django.utils.translation import gettext as _
 from literacy.notifications import quiet_hours
 from literacy.notifications.models import Message
 from literacy.notifications.sending_limits import SmsBatchLimits
+
+# Texts and calls wait for the allowed hours; emails go at any time.
+QUIET_HOURS_CHANNELS = (Message.Channel.SMS, Message.Channel.VOICE)
+
+# A passing failure (a timeout, Twilio's 5xx or 429, SMTP 4xx) is tried again after 30 s, 1, 2,
+# 4, 8, 16 min, then every 30 min: quickly while it may be a blip, gently through an outage.
+BACKOFF_BASE = dt.timedelta(seconds=30)
+BACKOFF_CAP = dt.timedelta(minutes=30)
+# How long a message without a `not_after` is tried. Those are written to go at once (notices
+# of a cancellation, calendar invites, alerts to coordinators, a pending request's notice), so
+# the day runs from when the message was written: longer than the provider outages we plan
+# for, and short enough that a learner who was never told reaches a coordinator while the news
+# still matters (a cancellation heard of two days late is worse than a phone call today).
+RETRY_WITHOUT_NOT_AFTER = dt.timedelta(hours=24)
+# Our own code failing while sending is not an outage to wait out: a few tries (a race, a
+# restarting dependency), then the message fails where people see it.
+INTERNAL_ERROR = "internal"
+INTERNAL_ERROR_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -80,7 +99,7 @@ def refusal_reason(message: Message, context: PolicyContext) -> Refusal | None:
         refused = context.sms_limits.refusal(message, accepted=context.accepted)
         if refused:
             return Refusal(Message.State.SKIPPED, refused.code, refused.reason)
-    if message.channel in (Message.Channel.SMS, Message.Channel.VOICE):
+    if message.channel in QUIET_HOURS_CHANNELS:
         later = quiet_hours.next_allowed(now, message.municipality)
         if later is not None:
             if message.not_after and later >= message.not_after:
@@ -111,3 +130,40 @@ def still_applies(message: Message) -> tuple[str, str] | None:
     if learner is not None and message.channel == Message.Channel.SMS and learner.sms_opted_out_at:
         return "opted_out", _("ショートメールの停止を希望されています")
     return None
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, 4 min, … capped at 30 min."""
+    # The doubling stops once past the cap: a message may be tried hundreds of times, and
+    # 30 s × 2**n overflows a timedelta long before that.
+    doublings = min(max(0, attempts - 1), (BACKOFF_CAP // BACKOFF_BASE).bit_length())
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2**doublings)
+
+
+def retry_deadline(message: Message) -> dt.datetime:
+    """The moment a try would no longer matter: the message's `not_after` (a reminder that
+    arrives after the lesson has begun is pointless), or a day after it was written."""
+    return message.not_after or message.created_at + RETRY_WITHOUT_NOT_AFTER
+
+
+def next_try(message: Message, *, code: str, now: dt.datetime) -> dt.datetime | None:
+    """When to try again a message whose send just failed for a passing reason (its `attempts`
+    count that send), or None when no later try could still matter: then it fails, and a
+    learner's case goes to the coordinators.
+
+    A text or call never waits for a time inside quiet hours: its next try is the start of the
+    allowed hours, and when that is past the deadline it is given up now, not left to expire
+    unseen at the next claim."""
+    if code == INTERNAL_ERROR and message.attempts >= INTERNAL_ERROR_ATTEMPTS:
+        return None
+    at = allowed_from(message, now + backoff(message.attempts))
+    if at >= retry_deadline(message):
+        return None
+    return at
+
+
+def allowed_from(message: Message, at: dt.datetime) -> dt.datetime:
+    """`at`, or for a text or call due inside quiet hours, the moment the allowed hours begin."""
+    if message.channel in QUIET_HOURS_CHANNELS:
+        return quiet_hours.next_allowed(at, message.municipality) or at
+    return at

@@ -18,6 +18,7 @@ from literacy.core.errors import InvalidStateChange
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_open
 from literacy.notifications.models import DeliveryEvent, Message
+from literacy.notifications.policy import allowed_from
 
 logger = logging.getLogger(__name__)
 
@@ -189,7 +190,8 @@ CALL_ROUNDS = 2
 
 def _call_not_answered(message: Message) -> None:
     round_ = int(message.payload.get("round", 1))
-    retry_at = timezone.now() + CALL_RETRY_AFTER
+    # Never a call in quiet hours; one that could only come after `not_after` is a person's job now.
+    retry_at = allowed_from(message, timezone.now() + CALL_RETRY_AFTER)
     still_useful = message.not_after is None or retry_at < message.not_after
     booking_stands = message.booking is None or message.booking.is_active
     if round_ < CALL_ROUNDS and still_useful and booking_stands:

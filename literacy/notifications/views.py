@@ -17,12 +17,6 @@ from literacy.people.services import volunteer_rotate_calendar_token
 from literacy.scheduling.models import Lesson
 
 
-def _calendar_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text, content_type=ical.CONTENT_TYPE)
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 @never_cache
 def volunteer_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A subscribable feed: the secret token in the address is the only key (calendar apps
@@ -30,7 +24,7 @@ def volunteer_feed(request: HttpRequest, token: str) -> HttpResponse:
     volunteer = Volunteer.objects.select_related("municipality").filter(calendar_token=token).first()
     if volunteer is None:
         raise Http404
-    return _calendar_response(ical.volunteer_feed(volunteer=volunteer), "oshieai.ics")
+    return ical.calendar_response(ical.volunteer_feed(volunteer=volunteer), filename="oshieai.ics")
 
 
 @login_required
@@ -42,7 +36,7 @@ def lesson_download(request: HttpRequest, lesson_id: int) -> HttpResponse:
     is_coordinator = request.user.coordinator_roles.filter(municipality_id=lesson.municipality_id).exists()
     if not (is_own or is_coordinator or request.user.is_superuser):
         raise Http404
-    return _calendar_response(ical.lesson_download(lesson=lesson), f"lesson-{lesson.pk}.ics")
+    return ical.calendar_response(ical.lesson_download(lesson=lesson), filename=ical.lesson_filename(lesson))
 
 
 @login_required

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from literacy.accounts.access import volunteer_of
 from literacy.core.errors import DomainError, OfferNotAvailable
 from literacy.curriculum.models import Topic
+from literacy.notifications import ical
 from literacy.people.models import Volunteer
 from literacy.people.services import (
     availability_exception_add,
@@ -47,7 +48,6 @@ from literacy.portal.forms import (
     WindowForm,
     WindowFormSet,
 )
-from literacy.portal.lesson_calendar import lesson_ics
 from literacy.portal.offer_links import offer_from_link
 from literacy.scheduling.models import Lesson, LessonReport, Offer
 from literacy.scheduling.services import lesson_cancel, offer_accept, offer_decline, report_create
@@ -329,7 +329,8 @@ def offer_link(request: HttpRequest, token: str) -> HttpResponse:
 
 def _own_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
     return get_object_or_404(
-        Lesson.objects.select_related("venue", "topic", "municipality"), pk=lesson_id, volunteer=request.volunteer,
+        Lesson.objects.select_related("venue", "topic", "municipality", "volunteer__user"), pk=lesson_id,
+        volunteer=request.volunteer,
     )
 
 
@@ -363,9 +364,10 @@ def lesson_detail(request: HttpRequest, lesson_id: int) -> HttpResponse:
 @volunteer_required
 def lesson_download(request: HttpRequest, lesson_id: int) -> HttpResponse:
     lesson = _own_lesson(request, lesson_id)
-    response = HttpResponse(lesson_ics(lesson), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="lesson-{lesson.pk}.ics"'
-    return response
+    # The same file as every other calendar entry of this lesson (one builder: notifications.ical),
+    # saved rather than shown.
+    return ical.calendar_response(ical.lesson_download(lesson=lesson), filename=ical.lesson_filename(lesson),
+                                  attachment=True)
 
 
 @require_POST

@@ -100,6 +100,15 @@ def test_past_and_upcoming_lessons_with_bookings_reports_and_requests(yame):
     assert Offer.objects.filter(volunteer__user__email=VOLUNTEER_EMAIL, state="pending").exists()
 
 
+def test_prints_the_addresses_of_the_site_it_serves(clock, settings):
+    settings.SITE_URL = "http://127.0.0.1:8123/"  # what `make run PORT=8123` sets
+    output = seed()
+    for path in ("/", "/kiosk/", "/volunteer/", "/city/", f"/{settings.ADMIN_URL}", "/accounts/login/",
+                 "/api/docs/"):
+        assert f" http://127.0.0.1:8123{path}\n" in output, path
+    assert ":8000" not in output
+
+
 def test_running_twice_changes_no_row_counts(yame):
     before = row_counts()
     output = seed()

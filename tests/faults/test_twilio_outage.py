@@ -1,6 +1,8 @@
-"""Twilio times out, answers slowly or returns 500s for many minutes: the dispatcher backs off,
-sends every message exactly once when Twilio recovers, and when it never does, each learner
-lands in the coordinators' queue. The real twilio library runs against a fake HTTP client."""
+"""Twilio times out, answers slowly or returns 500s for minutes or hours: the dispatcher backs
+off (capped at 30 minutes), never calls or texts in quiet hours, sends every message exactly once
+when Twilio recovers, and when it does not recover while a message still matters, the message
+fails and its learner lands in the coordinators' queue in time for a person to call. The real
+twilio library runs against a fake HTTP client."""
 
 import datetime as dt
 import json
@@ -14,9 +16,12 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 
 from literacy.followups.models import FollowUp
-from literacy.notifications.dispatcher import BACKOFF_CAP, MAX_ATTEMPTS, dispatch_due
+from literacy.notifications.dispatcher import dispatch_due
 from literacy.notifications.models import Message
+from literacy.notifications.policy import BACKOFF_CAP
 from literacy.notifications.providers.twilio import TwilioProvider
+from tests.conftest import TOKYO
+from tests.faults.conftest import LESSON_STARTS
 from tests.notifications.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, created, error
 
 
@@ -72,46 +77,73 @@ def run_for(provider, clock, *, minutes: int, step=dt.timedelta(seconds=30)):
         clock.shift(step)
 
 
+def run_until(provider, clock, end: dt.datetime):
+    """The worker's loop until `end`, skipping the idle time between due messages (a worker
+    polling every few seconds claims each at its due time, which is when this one does)."""
+    while True:
+        dispatch_due(provider=provider)
+        upcoming = Message.objects.filter(state="pending").order_by("send_after").first()
+        if upcoming is None or upcoming.send_after > end:
+            return
+        clock.move_to(max(upcoming.send_after, timezone.now() + dt.timedelta(seconds=1)))
+
+
 @pytest.mark.django_db
-def test_twelve_minutes_of_outage_backs_off_and_then_sends_each_message_once(
+def test_two_hours_of_outage_back_off_and_then_send_each_message_once(
     confirmed_bookings, daytime, twilio_settings,
 ):
-    # The retry budget (MAX_ATTEMPTS with doubling backoff from 30 s) spans about 15 minutes;
-    # an outage longer than that ends in the coordinators' queue (the next test).
-    http = TwilioOutage(until=timezone.now() + dt.timedelta(minutes=12))
+    # Hours, not minutes: an outage is waited out, not handed to the coordinators' queue.
+    http = TwilioOutage(until=timezone.now() + dt.timedelta(hours=2))
     provider = TwilioProvider(http_client=http)
-    run_for(provider, daytime, minutes=60)
+    run_for(provider, daytime, minutes=180, step=dt.timedelta(minutes=1))
 
     confirmations = Message.objects.filter(kind=Message.Kind.LEARNER_CONFIRMATION)
     assert set(confirmations.values_list("state", flat=True)) == {"sent"}
     assert set(http.accepted.values()) == {1} and len(http.accepted) == 5  # each exactly once
     for to, tries in http.tries.items():
         gaps = [later - earlier for earlier, later in zip(tries, tries[1:], strict=False)]
-        # Backoff: each wait at least as long as the one before; far fewer tries than the
-        # 120 half-minute rounds the worker ran.
+        # Backoff: each wait at least as long as the one before, none longer than the cap (and
+        # the worker's one-minute round); ten tries in two hours, not 120.
         assert gaps == sorted(gaps), to
-        assert len(tries) <= MAX_ATTEMPTS
+        assert max(gaps) <= BACKOFF_CAP + dt.timedelta(minutes=1), to
+        assert len(tries) == 10, to
     assert not FollowUp.objects.exists()
 
 
 @pytest.mark.django_db
-def test_an_outage_that_never_ends_fails_visibly_and_every_learner_reaches_the_coordinators(
+def test_an_outage_until_the_lesson_fails_every_message_and_reaches_the_coordinators_in_time(
     confirmed_bookings, daytime, twilio_settings,
 ):
+    """Twilio down from Monday 10:00, when five learners book Wednesday's 14:00 class, until
+    after the class. Nothing is lost: each confirmation and reminder is tried while it can
+    still arrive in time, then fails; every learner is in the queue by Tuesday evening."""
     http = TwilioOutage(until=None)
     provider = TwilioProvider(http_client=http)
-    # Long enough for every backoff up to the cap: 30 s + 1 + 2 + 4 + 8 min, well under 3 hours.
-    run_for(provider, daytime, minutes=180, step=dt.timedelta(minutes=1))
+    run_until(provider, daytime, end=LESSON_STARTS + dt.timedelta(hours=1))
 
-    confirmations = Message.objects.filter(kind=Message.Kind.LEARNER_CONFIRMATION)
-    assert set(confirmations.values_list("state", flat=True)) == {"failed"}
-    assert set(confirmations.values_list("attempts", flat=True)) == {MAX_ATTEMPTS}
-    assert all(len(tries) == MAX_ATTEMPTS for tries in http.tries.values())
-    assert all(later - earlier <= BACKOFF_CAP + dt.timedelta(minutes=1)
-               for tries in http.tries.values() for earlier, later in zip(tries, tries[1:], strict=False))
+    messages = Message.objects.filter(booking__in=confirmed_bookings)
+    assert set(messages.values_list("kind", "state")) == {
+        (kind, "failed") for kind in (Message.Kind.LEARNER_CONFIRMATION, Message.Kind.LEARNER_REMINDER_DAY_BEFORE,
+                                      Message.Kind.LEARNER_REMINDER_MORNING)
+    }
+    assert messages.count() == 15 and not http.accepted
+    for message in messages:
+        # Given up only when the next try would have come too late: the last one was within a
+        # capped backoff (or a night of quiet hours) of the message's end.
+        assert message.updated_at < message.not_after
+        assert message.attempts > 6, message.kind  # tried all along, not a handful of times
+    for to, tries in http.tries.items():
+        local = [t.astimezone(TOKYO) for t in tries]
+        assert all(dt.time(9) <= t.time() < dt.time(20) for t in local), to  # never in quiet hours
+        assert max(local) < LESSON_STARTS, to
+        same_day = [later - earlier for earlier, later in zip(local, local[1:], strict=False)
+                    if earlier.date() == later.date()]
+        assert max(same_day) <= BACKOFF_CAP, to
+    # The day-before reminder says 明日: it was never tried on the lesson's own day.
+    day_before = messages.filter(kind=Message.Kind.LEARNER_REMINDER_DAY_BEFORE)
+    assert all(m.updated_at.astimezone(TOKYO).date() == dt.date(2026, 12, 8) for m in day_before)
     cases = FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED, state=FollowUp.State.OPEN)
     assert sorted(cases.values_list("booking_id", flat=True)) == sorted(b.pk for b in confirmed_bookings)
-    # The reason is there for the coordinator to read.
-    assert all(str(MAX_ATTEMPTS) in case.detail for case in cases)
-    # The day-before reminders were not lost either: still pending, for their own time.
-    assert Message.objects.filter(kind=Message.Kind.LEARNER_REMINDER_DAY_BEFORE, state="pending").count() == 5
+    # Opened when the day-before reminder gave up, the evening before: a coordinator can call.
+    assert all(case.opened_at < dt.datetime(2026, 12, 8, 20, 0, tzinfo=TOKYO) for case in cases)
+    assert all("回試みましたが届きませんでした" in case.detail for case in cases)

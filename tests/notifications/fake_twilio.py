@@ -6,11 +6,13 @@ statuses go through the library exactly as in production; nothing reaches the ne
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.utils import timezone
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
@@ -26,6 +28,7 @@ class Seen:
     url: str
     data: dict
     answered: int | None
+    at: dt.datetime = field(default_factory=timezone.now)  # the (fake) clock's time of the request
 
 
 def created(kind: str = "SM") -> tuple[int, dict]:

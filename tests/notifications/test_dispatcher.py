@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import connection
 
 from literacy.notifications import triggers
-from literacy.notifications.dispatcher import backoff, claim_due, dispatch_due
+from literacy.notifications.dispatcher import claim_due, dispatch_due
 from literacy.notifications.models import Message
 from literacy.notifications.services import message_enqueue, message_resend
 from literacy.scheduling.services import booking_cancel, lesson_reschedule
@@ -144,9 +144,27 @@ def test_a_slow_worker_whose_lease_was_taken_does_not_record_over_the_new_one(mu
 
 
 @pytest.mark.django_db
-def test_backoff_grows_and_is_capped():
-    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
-    assert backoff(20) == dt.timedelta(minutes=30)
+def test_a_bug_while_sending_is_retried_a_few_times_then_fails_visibly(booking, daytime, memory_outbox, monkeypatch):
+    from literacy.followups.models import FollowUp
+    from literacy.notifications import dispatcher, policy
+
+    def broken(message, provider):
+        raise RuntimeError("a bug in our own sending code")
+
+    monkeypatch.setattr(dispatcher, "_send", broken)
+    triggers.booking_confirmed(booking=booking)
+    confirmation = Message.objects.get(kind=K.LEARNER_CONFIRMATION)
+    outcomes = []
+    for _ in range(policy.INTERNAL_ERROR_ATTEMPTS + 3):
+        outcomes += list(dispatch_due().outcomes.elements())
+        confirmation.refresh_from_db()
+        if confirmation.state != "pending":
+            break
+        daytime.move_to(confirmation.send_after)
+    assert outcomes == ["retry"] * (policy.INTERNAL_ERROR_ATTEMPTS - 1) + ["failed"]
+    assert confirmation.state == "failed" and confirmation.error_code == policy.INTERNAL_ERROR
+    assert confirmation.attempts == policy.INTERNAL_ERROR_ATTEMPTS
+    assert FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED, booking=booking).exists()
 
 
 @pytest.mark.django_db

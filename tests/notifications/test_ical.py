@@ -1,4 +1,5 @@
-"""Invites and feeds parse back with icalendar; UID is stable, SEQUENCE grows, CANCEL follows."""
+"""Invites, feeds and downloads parse back with icalendar; UID is stable, SEQUENCE grows, CANCEL
+follows; the download carries no learner's name."""
 
 import datetime as dt
 
@@ -47,6 +48,7 @@ def test_request_invite_has_everything_a_calendar_needs(booking, lesson):
     assert learner.phone not in description
     assert [c.name for c in event.subcomponents] == ["VALARM"]
     assert [tz["TZID"] for tz in cal.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+    assert str(event["URL"]).endswith(f"/volunteer/lessons/{lesson.pk}/")
 
 
 @pytest.mark.django_db
@@ -112,3 +114,29 @@ def test_single_lesson_download_is_for_its_volunteer_only(client, lesson):
     response = client.get(url)
     _cal, (event,) = parse(response.content)
     assert str(event["UID"]) == lesson.calendar_uid
+
+
+@pytest.mark.django_db
+def test_the_download_is_the_invites_event_without_the_learners(booking, lesson):
+    booking.learner.needs_hearing_support = True
+    booking.learner.save()
+    invite_cal, (invite,) = parse(ical.lesson_invite(lesson=lesson, method=ical.REQUEST))
+    download_cal, (download,) = parse(ical.lesson_download(lesson=lesson))
+    assert download_cal["METHOD"] == "PUBLISH"
+    for name in ("UID", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "LOCATION", "URL", "STATUS", "ORGANIZER"):
+        assert download.decoded(name) == invite.decoded(name), name
+    assert [tz["TZID"] for tz in download_cal.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+    description = str(download["DESCRIPTION"])
+    assert "LINEの使い方" in description and "0943-23-1111" in description
+    assert "美智子" not in description and "聞こえの配慮" not in description
+    assert "美智子" in str(invite["DESCRIPTION"])
+
+
+@pytest.mark.django_db
+def test_both_download_addresses_serve_the_same_file(client, lesson):
+    client.force_login(lesson.volunteer.user)
+    here = client.get(f"/calendar/lessons/{lesson.pk}.ics")
+    portal = client.get(f"/volunteer/lessons/{lesson.pk}/lesson.ics")
+    assert here.content == portal.content
+    assert here["Content-Disposition"] == f'inline; filename="lesson-{lesson.pk}.ics"'
+    assert portal["Content-Disposition"] == f'attachment; filename="lesson-{lesson.pk}.ics"'

@@ -1,7 +1,10 @@
 """A family member who asked to be told gets the day-before reminder too; others do not."""
 
+import datetime as dt
+
 from literacy.notifications import triggers
 from literacy.notifications.models import Message
+from tests.conftest import TOKYO
 
 
 def reminders(booking):
@@ -15,6 +18,9 @@ def test_proxy_who_asked_gets_the_day_before_reminder(booking, learner):
     assert sorted(reminders(booking).values_list("to", "channel")) == [
         ("+818011112222", "sms"), ("+819012345678", "sms")]
     assert Message.objects.filter(to="+818011112222").count() == 1  # only the reminder, not every notice
+    # Both say 明日, so both are over when the lesson's day begins (Wednesday 00:00 in Tokyo).
+    assert set(reminders(booking).values_list("not_after", flat=True)) == {
+        dt.datetime(2026, 12, 9, 0, 0, tzinfo=TOKYO)}
 
 
 def test_landline_proxy_gets_a_call(booking, learner):

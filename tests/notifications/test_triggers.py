@@ -29,7 +29,10 @@ def test_a_confirmed_booking_gets_a_confirmation_and_two_reminders(booking):
     assert day_before.send_after == dt.datetime(2026, 12, 8, 10, 0, tzinfo=TOKYO)
     assert rows[K.LEARNER_REMINDER_MORNING].send_after == dt.datetime(2026, 12, 9, 9, 0, tzinfo=TOKYO)
     assert rows[K.LEARNER_CONFIRMATION].send_after == dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
-    assert all(m.not_after == booking.lesson.starts_at for m in rows.values())
+    assert rows[K.LEARNER_CONFIRMATION].not_after == booking.lesson.starts_at
+    assert rows[K.LEARNER_REMINDER_MORNING].not_after == booking.lesson.starts_at
+    # The day-before reminder says 明日: it is over when the lesson's day begins.
+    assert day_before.not_after == dt.datetime(2026, 12, 9, 0, 0, tzinfo=TOKYO)
     assert all(m.lesson_sequence == booking.lesson.sequence for m in rows.values())
 
 

@@ -7,9 +7,13 @@ import requests
 
 from literacy.followups.models import FollowUp
 from literacy.notifications import triggers
-from literacy.notifications.dispatcher import MAX_ATTEMPTS, backoff, dispatch_due
+from literacy.notifications.dispatcher import dispatch_due
 from literacy.notifications.models import Message
+from literacy.notifications.policy import backoff
 from literacy.notifications.providers.twilio import TwilioProvider
+from tests import factories
+from tests.conftest import TOKYO
+from tests.notifications.conftest import DAYTIME
 from tests.notifications.fake_twilio import FakeTwilioHttp, created, error
 
 K = Message.Kind
@@ -99,13 +103,27 @@ def test_21614_falls_back_to_a_voice_call(confirmation, daytime):
 
 
 @pytest.mark.django_db
-def test_a_provider_that_never_recovers_fails_visibly(confirmation, daytime):
-    http = FakeTwilioHttp(*[error(503, 20503, "unavailable")] * MAX_ATTEMPTS)
-    dispatch_until_quiet(TwilioProvider(http_client=http), daytime, rounds=MAX_ATTEMPTS + 2)
-    confirmation.refresh_from_db()
-    assert confirmation.state == "failed" and confirmation.attempts == MAX_ATTEMPTS
-    assert len(http.seen) == MAX_ATTEMPTS
-    assert FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED).exists()
+def test_a_provider_that_never_recovers_is_tried_until_the_lesson_then_fails_visibly(
+    municipality, venue, topic, volunteer, learner, daytime, twilio_settings,
+):
+    # A lesson at 13:00 today, booked at 10:00: only the confirmation is written, due now.
+    starts = dt.datetime(2026, 12, 7, 13, 0, tzinfo=TOKYO)
+    lesson = factories.LessonFactory(municipality=municipality, venue=venue, topic=topic, volunteer=volunteer,
+                                     starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+    booking = factories.BookingFactory(lesson=lesson, learner=learner)
+    triggers.booking_confirmed(booking=booking)
+    http = FakeTwilioHttp(*[error(503, 20503, "unavailable")] * 50)
+    dispatch_until_quiet(TwilioProvider(http_client=http), daytime, rounds=50)
+
+    confirmation = Message.objects.get(kind=K.LEARNER_CONFIRMATION)
+    minutes = [(seen.at - DAYTIME).total_seconds() / 60 for seen in http.seen]
+    # 30 s, 1, 2, 4, 8, 16 min, then every 30 min while a try can still come before 13:00.
+    assert minutes == [0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5, 61.5, 91.5, 121.5, 151.5]
+    assert confirmation.state == "failed" and confirmation.attempts == len(minutes) == 11
+    assert confirmation.error_code == "20503"
+    case = FollowUp.objects.get(kind=FollowUp.Kind.REMINDERS_FAILED)
+    assert case.booking == booking and "11回" in case.detail
+    assert case.opened_at == dt.datetime(2026, 12, 7, 12, 31, 30, tzinfo=TOKYO)  # before the lesson, not after
 
 
 @pytest.mark.django_db

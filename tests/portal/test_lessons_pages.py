@@ -6,8 +6,9 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from literacy.followups.models import FollowUp
+from literacy.notifications import ical
 from literacy.scheduling.models import Booking, HelpRequest, Lesson
-from literacy.scheduling.services import report_create
+from literacy.scheduling.services import lesson_cancel, report_create
 from tests import factories
 from tests.conftest import NOW
 from tests.portal.conftest import at, login
@@ -33,14 +34,64 @@ def test_rotating_the_calendar_link(client, volunteer):
     assert old not in page and volunteer.calendar_token in page
 
 
-def test_ics_download_has_the_lessons_uid_and_no_learner_name(client, volunteer, booked_lesson):
-    response = login(client, volunteer).get(reverse("portal:lesson_ics", args=[booked_lesson.pk]))
-    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
-    event = Calendar.from_ical(response.content).walk("VEVENT")[0]
+def ics_download(client, volunteer, lesson):
+    response = login(client, volunteer).get(reverse("portal:lesson_ics", args=[lesson.pk]))
+    assert response.status_code == 200
+    return response
+
+
+def test_ics_download_is_the_shared_calendar_file_saved_under_the_lessons_name(client, volunteer, booked_lesson):
+    response = ics_download(client, volunteer, booked_lesson)
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="lesson-{booked_lesson.pk}.ics"'
+    # Byte for byte what the notifications' builder writes (the clock is frozen, so DTSTAMP agrees).
+    assert response.content.decode() == ical.lesson_download(lesson=booked_lesson)
+
+
+def test_ics_download_says_what_when_and_where_and_no_learner_name(client, volunteer, booked_lesson, learner,
+                                                                  settings):
+    settings.SITE_URL = "https://oshieai.example.jp/"
+    cal = Calendar.from_ical(ics_download(client, volunteer, booked_lesson).content)
+    (event,) = cal.walk("VEVENT")
+    assert cal["METHOD"] == "PUBLISH"
     assert str(event["UID"]) == booked_lesson.calendar_uid and int(event["SEQUENCE"]) == 0
     assert event.decoded("DTSTART") == booked_lesson.starts_at
-    assert "八女市中央公民館" in str(event["LOCATION"])
-    assert "花子" not in response.content.decode()
+    assert event["DTSTART"].params["TZID"] == "Asia/Tokyo"
+    assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Asia/Tokyo"]
+    assert str(event["SUMMARY"]) == "スマホ相談: LINEの使い方"
+    assert str(event["LOCATION"]) == "八女市中央公民館 福岡県八女市本町1-1"
+    assert str(event["URL"]) == f"https://oshieai.example.jp/volunteer/lessons/{booked_lesson.pk}/"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    text = cal.to_ical().decode()
+    for private in ("花子", "はなこ", "八女 花子", learner.phone, "大きな文字", "iPhone"):
+        assert private not in text, private
+
+
+def test_ics_download_stays_japanese_for_a_volunteer_reading_english(client, volunteer, booked_lesson):
+    login(client, volunteer)
+    client.cookies["django_language"] = "en"
+    assert "Using LINE" in client.get(reverse("portal:lesson", args=[booked_lesson.pk])).content.decode()
+    event = Calendar.from_ical(client.get(reverse("portal:lesson_ics", args=[booked_lesson.pk])).content).walk(
+        "VEVENT")[0]
+    assert str(event["SUMMARY"]) == "スマホ相談: LINEの使い方"  # the topic's Japanese name, not "Using LINE"
+
+
+def test_ics_download_escapes_commas_semicolons_and_new_lines(client, volunteer, booked_lesson, venue):
+    venue.name = "中央公民館, 2階; 第1会議室"
+    venue.address = "福岡県八女市本町1-1\n（裏口から）"
+    venue.save()
+    text = ics_download(client, volunteer, booked_lesson).content.decode()
+    assert "LOCATION:中央公民館\\, 2階\\; 第1会議室 福岡県八女市本町1-1\\n（裏口から）" in text.replace("\r\n ", "")
+    event = Calendar.from_ical(text).walk("VEVENT")[0]
+    assert str(event["LOCATION"]) == "中央公民館, 2階; 第1会議室 福岡県八女市本町1-1\n（裏口から）"
+
+
+def test_ics_download_of_a_cancelled_lesson_replaces_the_saved_one(client, volunteer, booked_lesson, clock):
+    first = Calendar.from_ical(ics_download(client, volunteer, booked_lesson).content).walk("VEVENT")[0]
+    lesson_cancel(lesson=booked_lesson, reason="台風のため", rematch=False)
+    event = Calendar.from_ical(ics_download(client, volunteer, booked_lesson).content).walk("VEVENT")[0]
+    assert str(event["UID"]) == str(first["UID"]) and int(event["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert str(event["STATUS"]) == "CANCELLED"
 
 
 def test_lesson_page_shows_the_venue_and_the_learner_but_masks_the_phone_until_a_day_before(

@@ -1,11 +1,15 @@
 """Status callbacks: deduplicated, never move a final state back, order does not matter."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from literacy.followups.models import FollowUp
 from literacy.notifications import triggers
 from literacy.notifications.dispatcher import dispatch_due
 from literacy.notifications.models import DeliveryEvent, Message
+from tests.conftest import TOKYO
 
 
 @pytest.fixture
@@ -95,3 +99,43 @@ def test_an_unanswered_reminder_call_is_tried_once_more_then_queued_for_a_person
 def test_a_callback_for_an_unknown_sid_is_kept_and_harmless(twilio_post):
     assert twilio_post("/twilio/status/", {"MessageSid": "SMunknown", "MessageStatus": "failed"}).status_code == 204
     assert DeliveryEvent.objects.get().message is None
+
+
+@pytest.fixture
+def landline_booking(lesson, municipality):
+    from tests import factories
+
+    learner = factories.LearnerFactory(municipality=municipality, phone="+81943225555", phone_kind="landline",
+                                       reminder_channel="voice")
+    return factories.BookingFactory(lesson=lesson, learner=learner)
+
+
+@pytest.mark.django_db
+def test_the_second_call_waits_for_the_allowed_hours(twilio_post, landline_booking, clock):
+    clock.move_to(dt.datetime(2026, 12, 7, 19, 0, tzinfo=TOKYO))  # two hours later would be 21:00
+    triggers.booking_confirmed(booking=landline_booking)
+    dispatch_due()
+    call = Message.objects.get(kind=Message.Kind.LEARNER_CONFIRMATION)
+    twilio_post("/twilio/status/", {"CallSid": call.provider_id, "CallStatus": "no-answer"})
+    retry = call.fallbacks.get()
+    assert retry.send_after == dt.datetime(2026, 12, 8, 9, 0, tzinfo=TOKYO)
+    assert not FollowUp.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_day_before_call_unanswered_in_the_evening_goes_to_a_person_at_once(
+    twilio_post, landline_booking, clock,
+):
+    """Its second call could only come on the lesson's day, when 明日 is wrong: a coordinator
+    gets the case now instead of the call expiring unseen in the morning."""
+    clock.move_to(dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO))
+    triggers.booking_confirmed(booking=landline_booking)
+    dispatch_due()
+    clock.move_to(dt.datetime(2026, 12, 8, 19, 0, tzinfo=TOKYO))  # the worker was away since 10:00
+    dispatch_due()
+    call = Message.objects.get(kind=Message.Kind.LEARNER_REMINDER_DAY_BEFORE)
+    assert call.state == "sent"
+    twilio_post("/twilio/status/", {"CallSid": call.provider_id, "CallStatus": "no-answer"})
+    assert not call.fallbacks.exists()
+    case = FollowUp.objects.get(kind=FollowUp.Kind.REMINDERS_FAILED)
+    assert case.booking == landline_booking and case.opened_at == timezone.now()

@@ -47,6 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(f"デモの{result.municipality.name}はすでにあります。ログインだけ更新しました。")
         for label, count in result.counts.items():
             self.stdout.write(f"  {label}: {count:,}")
+        # SITE_URL is where this server is reached (`make run PORT=…` sets it from the port).
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write("")
         self.stdout.write("デモ用ログイン（パスワードは共通）:")
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         for label, path in (("トップ", "/"), ("キオスク", "/kiosk/"), ("ボランティア", "/volunteer/"),
                             ("市の担当者", "/city/"), ("管理画面", f"/{settings.ADMIN_URL}"),
-                            ("ログイン", "/accounts/login/")):
+                            ("ログイン", "/accounts/login/"), ("API", "/api/docs/")):
             self.stdout.write(f"  {label:<8} {site}{path}")
 
     def _progress(self, label: str, done: int, total: int) -> None:
