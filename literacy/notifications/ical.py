@@ -174,7 +174,11 @@ def calendar_response(text: str, *, filename: str, attachment: bool = False) -> 
 
 
 def volunteer_feed(*, volunteer, now: dt.datetime | None = None) -> str:
-    """Recent and upcoming lessons of one volunteer; cancelled ones stay, marked cancelled."""
+    """Recent and upcoming lessons of one volunteer; cancelled ones stay, marked cancelled.
+
+    No learner names, needs or notes, as in the download: a feed is fetched and kept by outside
+    calendar services (anyone holding the address reads it), and each event links to the lesson
+    page, where the volunteer who logs in sees who is coming and what they need."""
     now = now or timezone.now()
     lessons = (
         Lesson.objects.filter(
@@ -189,6 +193,6 @@ def volunteer_feed(*, volunteer, now: dt.datetime | None = None) -> str:
         "program": volunteer.municipality.program_name, "name": volunteer.name,
     })
     for lesson in lessons:
-        cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, now=now))
+        cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, now=now, learners=False))
     cal.add_missing_timezones()
     return cal.to_ical().decode()

@@ -84,6 +84,20 @@ def test_feed_lists_recent_and_upcoming_lessons_and_marks_cancelled_ones(client,
 
 
 @pytest.mark.django_db
+def test_feed_carries_no_learner_details_but_links_to_the_lesson_page(client, booking, lesson, volunteer):
+    learner = booking.learner
+    learner.needs_hearing_support = True
+    learner.save()
+    invite = str(parse(ical.lesson_invite(lesson=lesson, method=ical.REQUEST))[1][0]["DESCRIPTION"])
+    assert learner.given_name in invite  # the invite to the volunteer's own mailbox has them
+    body = client.get(f"/calendar/{volunteer.calendar_token}.ics").content.decode()
+    _, (event,) = parse(body.encode())
+    assert learner.given_name not in body and learner.name not in body
+    assert "聞こえの配慮" not in body
+    assert str(event["URL"]) == ical.lesson_page_url(lesson)
+
+
+@pytest.mark.django_db
 def test_feed_needs_its_token_and_changes_on_rotation(client, lesson, volunteer):
     old = volunteer.calendar_token
     assert client.get("/calendar/not-the-token.ics").status_code == 404
