@@ -51,6 +51,7 @@ from literacy.notifications.providers import (
 from literacy.notifications.providers.email import send_email
 from literacy.notifications.services import apply_early_events, followup_reminders_failed
 from literacy.people.models import Learner
+from literacy.scheduling.models import Booking
 
 logger = logging.getLogger(__name__)
 
@@ -203,7 +204,22 @@ def _prepare(*, ids: list[int], worker: str, now: dt.datetime, report: DispatchR
         else:
             rows.update(state=refusal.state, error_code=refusal.code, error_message=str(refusal.reason)[:500],
                         lease_until=None, attempts=F("attempts") - 1, updated_at=now)
+        if refusal.state == Message.State.EXPIRED:
+            _alert_expired([m for m in messages if m.pk in set(refused_ids)], refusal=refusal)
     return ready
+
+
+def _alert_expired(messages: list[Message], *, refusal: policy.Refusal) -> None:
+    """A learner's message that can no longer go in time (the worker was down, or retries ran
+    late) is a reminder the learner never got: while their booking stands, a person calls."""
+    for message in messages:
+        if not message.for_learner:
+            continue
+        if message.booking_id and message.booking.state not in Booking.ACTIVE_STATES:
+            continue
+        followup_reminders_failed(message=message, detail=_("期限までに送れませんでした（%(reason)s）") % {
+            "reason": refusal.reason,
+        })
 
 
 def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvider, lease: dt.timedelta,

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
+from literacy.followups.models import FollowUp
 from literacy.notifications import triggers
 from literacy.notifications.dispatcher import claim_due, dispatch_due
 from literacy.notifications.models import Message
@@ -106,6 +107,40 @@ def test_a_message_past_not_after_expires(municipality, daytime, memory_outbox):
     dispatch_due()
     message.refresh_from_db()
     assert message.state == "expired" and not memory_outbox
+
+
+def late_reminder(booking, *, key="late"):
+    """A learner's reminder the worker reaches only after its not_after (it was down overnight)."""
+    return message_enqueue(
+        municipality=booking.municipality, channel="sms", kind=K.LEARNER_REMINDER_DAY_BEFORE,
+        to="+819012345678", body="明日です", idempotency_key=key, booking=booking, learner=booking.learner,
+        send_after=dt.datetime(2026, 12, 6, 10, 0, tzinfo=TOKYO), not_after=dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO),
+    )
+
+
+@pytest.mark.django_db
+def test_a_learners_reminder_that_expired_puts_them_in_the_queue(booking, daytime, memory_outbox):
+    message = late_reminder(booking)
+    dispatch_due()
+    message.refresh_from_db()
+    assert message.state == "expired" and not memory_outbox
+    [case] = FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED)
+    assert case.learner_id == booking.learner_id and case.booking_id == booking.pk
+    assert "期限までに送れませんでした" in case.detail
+
+
+@pytest.mark.django_db
+def test_an_expired_reminder_of_a_cancelled_booking_or_for_a_volunteer_alerts_nobody(
+    booking, daytime, memory_outbox
+):
+    late_reminder(booking)
+    booking.__class__.objects.filter(pk=booking.pk).update(state="cancelled")
+    message_enqueue(municipality=booking.municipality, channel="sms", kind=K.VOLUNTEER_CHANGED, to="+819011112222",
+                    body="変更", idempotency_key="vol", lesson=booking.lesson,
+                    not_after=dt.datetime(2026, 12, 7, 9, 0, tzinfo=TOKYO))
+    dispatch_due()
+    assert set(Message.objects.values_list("state", flat=True)) == {"expired"}
+    assert not FollowUp.objects.exists()
 
 
 @pytest.mark.django_db
