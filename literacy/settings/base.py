@@ -286,6 +286,18 @@ LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT", "5"))
 BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_PHONE", "10"))
 BOOKING_LOOKUP_WINDOW_MINUTES = int(os.environ.get("BOOKING_LOOKUP_WINDOW_MINUTES", "15"))
+# Bookings (and call-back requests) one kiosk device may make in the last hour and the last 24
+# hours, through its pages or the API. A busy community centre books a few an hour; a script,
+# hundreds. Over the limit nothing is booked and the coordinators get one case per device.
+KIOSK_MAX_BOOKINGS_PER_HOUR = int(os.environ.get("KIOSK_MAX_BOOKINGS_PER_HOUR", "20"))
+KIOSK_MAX_BOOKINGS_PER_DAY = int(os.environ.get("KIOSK_MAX_BOOKINGS_PER_DAY", "100"))
+# Calls to the voice line from one number in the last hour and the last 24 hours. Calls without
+# a usable number (withheld, 非通知) cannot be told apart, so they share one bucket per
+# municipality with higher limits: one flood must not shut out every senior who withholds.
+VOICE_MAX_CALLS_PER_HOUR = int(os.environ.get("VOICE_MAX_CALLS_PER_HOUR", "10"))
+VOICE_MAX_CALLS_PER_DAY = int(os.environ.get("VOICE_MAX_CALLS_PER_DAY", "30"))
+VOICE_MAX_WITHHELD_CALLS_PER_HOUR = int(os.environ.get("VOICE_MAX_WITHHELD_CALLS_PER_HOUR", "30"))
+VOICE_MAX_WITHHELD_CALLS_PER_DAY = int(os.environ.get("VOICE_MAX_WITHHELD_CALLS_PER_DAY", "150"))
 # SMS pumping brakes: texts sent per number and per municipality per (Tokyo) day.
 SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("SMS_DAILY_CAP_PER_NUMBER", "5"))
 SMS_DAILY_CAP_PER_MUNICIPALITY = int(os.environ.get("SMS_DAILY_CAP_PER_MUNICIPALITY", "2000"))
