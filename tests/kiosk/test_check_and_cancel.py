@@ -130,3 +130,11 @@ def test_the_lockout_is_per_kiosk_and_ends_with_the_window(clock, kiosk_client, 
     assert find(kiosk_client_for(key), "090-1234-5678", booked.code).url == "/kiosk/check/booking/"
     clock.shift(dt.timedelta(minutes=settings.BOOKING_LOOKUP_WINDOW_MINUTES + 1))
     assert find(kiosk_client, "090-1234-5678", booked.code).url == "/kiosk/check/booking/"
+
+
+def test_the_lockout_screen_speaks_english_when_chosen(kiosk_client, booked, settings):
+    for _attempt in range(settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT):
+        find(kiosk_client, "090-1234-5678", _wrong(booked))
+    kiosk_client.post("/i18n/setlang/", {"language": "en", "next": "/kiosk/"})
+    page = find(kiosk_client, "090-1234-5678", booked.code).content.decode()
+    assert "Please ask a member of staff" in page and "paused looking up bookings" in page

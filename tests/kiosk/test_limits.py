@@ -154,3 +154,12 @@ def test_a_second_kiosk_client_still_books_after_the_first_is_stopped(clock, tig
     client = kiosk_client_for(key)
     walk(client, topic=topic, venue=venue)
     assert client.post("/kiosk/book/confirm/").url == "/kiosk/book/done/"
+
+
+def test_the_ask_staff_screen_speaks_english_when_chosen(clock, tight, kiosk_client, kiosk, topic, venue,
+                                                         free_times):
+    made_by(kiosk, 2)
+    walk(kiosk_client, topic=topic, venue=venue)
+    kiosk_client.post("/i18n/setlang/", {"language": "en", "next": "/kiosk/"})
+    page = kiosk_client.post("/kiosk/book/confirm/").content.decode()
+    assert "Please ask a member of staff" in page and "This kiosk cannot take bookings for a while." in page
