@@ -107,6 +107,8 @@ class BookingCreate(generics.GenericAPIView):
         responses={
             201: BookingSerializer, 200: OpenApiResponse(BookingSerializer, description="Replay of an earlier key."),
             409: ErrorSerializer,
+            429: OpenApiResponse(ErrorSerializer, description="A kiosk device has made its fill of bookings for "
+                                 "the hour or the day (`kiosk_limit_reached`), or the API throttle."),
         },
         examples=[BOOKING_REQUEST_EXAMPLE, BOOKING_EXAMPLE, PENDING_EXAMPLE, TIME_TAKEN_EXAMPLE, INVALID_EXAMPLE],
         tags=["bookings"],
@@ -129,10 +131,12 @@ class BookingCreate(generics.GenericAPIView):
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
     def _book(self, request, municipality, data, idempotency_key):
+        device = kiosk_device(request)
         return booking_create(
             municipality=municipality, topic=data["topic"], venue=data["venue"], starts_at=data["start"],
             lesson_id=data["lesson"],
-            channel=Channel.KIOSK if kiosk_device(request) else Channel.API,
+            # A kiosk's key books as that kiosk: its bookings count toward the device's limits.
+            channel=Channel.KIOSK if device else Channel.API, kiosk_device=device,
             learner_details=LearnerDetails(
                 phone=data["learner"]["phone"], name=data["learner"]["name"],
                 name_kana=data["learner"]["name_kana"], reminder_channel=data["reminder_channel"],

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.http.request import validate_host
 from django.utils import timezone
@@ -46,6 +46,8 @@ def run_checks(*, network: bool = True) -> list[Finding]:
     """Every check, in the order a person would fix them. `network=False` skips broker/SMTP dials."""
     findings: list[Finding] = []
     database_ok = _extend(findings, check_database())
+    if database_ok or not settings.CACHES["default"]["BACKEND"].endswith("db.DatabaseCache"):
+        findings += check_cache(network=network)
     findings += check_secret_key()
     findings += check_debug_and_hosts()
     findings += check_time_zone()
@@ -81,6 +83,39 @@ def check_database() -> list[Finding]:
                                  "Fine for a trial; for the city's service set DATABASE_URL=postgres://… "
                                  "(see docs/deploy.md, 'PostgreSQL').")]
     return [finding]
+
+
+PER_PROCESS_CACHES = ("locmem.LocMemCache", "dummy.DummyCache")
+
+
+def check_cache(*, network: bool) -> list[Finding]:
+    """Failed-login limits and API throttles count in the cache: it must be shared and usable."""
+    from django.core.cache import cache
+
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(PER_PROCESS_CACHES):
+        if settings.DEBUG:
+            return [Finding(OK, "Cache: this process's memory (development).")]
+        return [Finding(WARNING, "The cache is each process's own memory: with several web workers, failed-login "
+                                 "limits and API throttles are counted per worker.",
+                        f"Set CACHE_URL=redis://127.0.0.1:6379/1 in {ENV_FILE} (or leave it empty with the "
+                        "production settings, which use the database), then restart oshieai-web.")]
+    if backend.endswith("redis.RedisCache") and not network:
+        return []
+    try:
+        # In a savepoint: a missing cache table must not break the checks that follow (PostgreSQL).
+        with transaction.atomic():
+            cache.set("doctor:probe", "ok", 30)
+            works = cache.get("doctor:probe") == "ok"
+    except Exception as error:  # each backend raises its own errors (redis, database)
+        works, detail = False, f": {error}"
+    else:
+        detail = ""
+    if not works:
+        return [Finding(ERROR, f"The cache ({backend.rsplit('.', 1)[-1]}) cannot be used{detail}".strip(),
+                        "For the database cache run: python manage.py createcachetable. For Redis, start it "
+                        "(systemctl status redis-server) or correct CACHE_URL.")]
+    return [Finding(OK, f"Cache shared by every worker ({backend.rsplit('.', 1)[-1]}).")]
 
 
 def check_migrations() -> list[Finding]:

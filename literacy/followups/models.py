@@ -16,6 +16,7 @@ class FollowUp(models.Model):
         VOLUNTEER_APPROVAL = "volunteer_approval", _("承認待ちのボランティア")
         POSSIBLE_TEACHER = "possible_teacher", _("教える側になれそうな方")
         LESSON_FOLLOW_UP = "lesson_follow_up", _("レッスン後のフォロー")
+        KIOSK_LIMIT = "kiosk_limit", _("予約が多すぎるキオスク端末")
 
     class State(models.TextChoices):
         OPEN = "open", _("対応待ち")
@@ -37,6 +38,9 @@ class FollowUp(models.Model):
     )
     booking = models.ForeignKey(
         "scheduling.Booking", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    kiosk_device = models.ForeignKey(
+        "kiosk.KioskDevice", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
     )
     caller_phone = models.CharField(max_length=20, blank=True)
     recording_url = models.URLField(blank=True)
@@ -71,6 +75,11 @@ class FollowUp(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "volunteer"], condition=Q(state="open", volunteer__isnull=False),
                 name="followup_open_once_per_volunteer",
+            ),
+            # A kiosk over its booking limit alerts once, however long the flood goes on.
+            models.UniqueConstraint(
+                fields=["kind", "kiosk_device"], condition=Q(state="open", kiosk_device__isnull=False),
+                name="followup_open_once_per_kiosk",
             ),
             models.CheckConstraint(
                 condition=Q(state="open") | (Q(closed_at__isnull=False) & ~Q(outcome="")),

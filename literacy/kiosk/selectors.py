@@ -1,5 +1,5 @@
-"""Kiosk reads: the topics, places, days and times a senior chooses from, and a booking found by
-phone number and code."""
+"""Kiosk reads: the topics, places, days and times a senior chooses from. (A booking found by
+phone number and code goes through scheduling's booking_lookup, which counts the misses.)"""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from literacy.core.errors import InvalidPhoneNumber
-from literacy.core.phones import parse_phone
 from literacy.curriculum.models import Topic
 from literacy.kiosk.models import KioskDevice
 from literacy.places.models import Venue
-from literacy.scheduling.models import Booking
 from literacy.scheduling.slots import Slot, bookable_times
 
 # How far ahead the kiosk looks for free times, and what counts as "this week".
@@ -97,25 +94,3 @@ def kiosk_free_days(*, device: KioskDevice, topic: Topic, venue: Venue, now: dt.
 def kiosk_times_on(*, device: KioskDevice, topic: Topic, venue: Venue, day: dt.date,
                    now: dt.datetime | None = None) -> list[Slot]:
     return kiosk_free_slots(device=device, topic=topic, venue=venue, start_date=day, end_date=day, now=now)
-
-
-def booking_for_phone_and_code(*, device: KioskDevice, phone: str, code: str) -> Booking | None:
-    """The active booking with this code whose learner (or family contact) has this phone number.
-
-    None for any mismatch, so the kiosk can answer the same way whether or not the number exists.
-    """
-    try:
-        e164 = parse_phone(phone).e164
-    except InvalidPhoneNumber:
-        return None
-    code = "".join(ch for ch in (code or "") if ch.isdigit())
-    if not code:
-        return None
-    return (
-        Booking.objects.active()
-        .filter(municipality=device.municipality, code=code)
-        .filter(Q(learner__phone=e164) | Q(learner__proxy_phone=e164))
-        .select_related("learner", "lesson", "lesson__venue", "lesson__topic", "help_request",
-                        "help_request__venue", "help_request__topic")
-        .first()
-    )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import DomainError
+from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_limit_alert_open
 from literacy.kiosk.models import KioskDevice, hash_secret, new_device_key
 from literacy.people.services import learner_find_or_create
 from literacy.scheduling.models import HelpRequest
@@ -112,7 +113,6 @@ def kiosk_seen(*, device: KioskDevice, now: dt.datetime | None = None) -> None:
         device.last_seen_at = now
 
 
-@transaction.atomic
 def kiosk_request_callback(
     *, device: KioskDevice, topic, venue, learner_details: LearnerDetails, booked_by_proxy: bool = False,
     now: dt.datetime | None = None,
@@ -120,9 +120,21 @@ def kiosk_request_callback(
     """No free time suits the senior: record who they are and what they want, without a time.
 
     With no time to offer volunteers, the request goes straight to the coordinators' queue, and a
-    person calls the senior back before the request's deadline.
+    person calls the senior back before the request's deadline. Counts toward the device's
+    booking limits like a booking (KioskLimitReached, nothing written, the coordinators alerted).
     """
     now = now or timezone.now()
+    try:
+        return _kiosk_request_callback(device=device, topic=topic, venue=venue, learner_details=learner_details,
+                                       booked_by_proxy=booked_by_proxy, now=now)
+    except KioskLimitReached:
+        kiosk_limit_alert_open(device=device, now=now)
+        raise
+
+
+@transaction.atomic
+def _kiosk_request_callback(*, device, topic, venue, learner_details, booked_by_proxy, now) -> HelpRequest:
+    kiosk_booking_allow(device=device, now=now)
     learner = learner_find_or_create(
         municipality=device.municipality, phone=learner_details.phone, name=learner_details.name,
         name_kana=learner_details.name_kana, reminder_channel=learner_details.reminder_channel,
@@ -131,5 +143,5 @@ def kiosk_request_callback(
     note = "キオスクから: 空いている日時がなく、お電話で日時の相談を希望" + ("（ご家族による代理）" if booked_by_proxy else "")
     return help_request_create(
         municipality=device.municipality, learner=learner, topic=topic, venue=venue, channel="kiosk",
-        preference_note=note, now=now,
+        preference_note=note, kiosk_device=device, now=now,
     )

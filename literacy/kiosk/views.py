@@ -26,21 +26,29 @@ from literacy.core.errors import (
     InvalidPhoneNumber,
     LearnerAlreadyBooked,
     LessonFull,
+    NotFoundError,
     SlotTaken,
     SmsNotPossible,
+    TooManyAttempts,
 )
 from literacy.core.phones import MOBILE, parse_phone
 from literacy.curriculum.models import Topic
 from literacy.kiosk import selectors, wizard
 from literacy.kiosk.access import device_from_request, kiosk_device_required, remember_device
+from literacy.kiosk.limits import KioskLimitReached
 from literacy.kiosk.services import ActivationCodeInvalid, kiosk_activate, kiosk_request_callback
-from literacy.kiosk.throttle import lookups_blocked, note_wrong_pair
 from literacy.kiosk.wizard import BookingWizard
 from literacy.kiosk.wording import day_label, deadline_label, relative_day_label, time_label, when_label
 from literacy.people.models import Learner
 from literacy.places.models import Venue
 from literacy.scheduling.models import Booking, HelpRequest
-from literacy.scheduling.services import BookingResult, LearnerDetails, booking_cancel, booking_create
+from literacy.scheduling.services import (
+    BookingResult,
+    LearnerDetails,
+    booking_cancel,
+    booking_create,
+    booking_lookup,
+)
 from literacy.scheduling.slots import Slot, find_slot, nearest_free_times
 
 TOPICS_PER_SCREEN = 8
@@ -472,9 +480,11 @@ def confirm(request: HttpRequest) -> HttpResponse:
                     municipality=device.municipality, topic=readback["topic"], venue=readback["venue"],
                     starts_at=booking_wizard.starts_at, lesson_id=booking_wizard.get("lesson_id"),
                     channel="kiosk", learner_details=details, idempotency_key=booking_wizard.idempotency_key,
-                    booked_by_proxy=booking_wizard.for_someone_else,
+                    booked_by_proxy=booking_wizard.for_someone_else, kiosk_device=device,
                 )
                 booking_wizard.finish(kind="booking", pk=result.booking.pk)
+        except KioskLimitReached as exc:
+            return _ask_staff(request, str(exc))
         except (SlotTaken, LessonFull) as exc:
             return _taken(request, booking_wizard, readback, exc)
         except LearnerAlreadyBooked as exc:
@@ -501,6 +511,13 @@ def _taken(request: HttpRequest, booking_wizard: BookingWizard, readback: dict, 
         "times": _slot_choices(alternatives, device.municipality.zone), "error": str(exc), "alternatives": True,
         "venue": readback["venue"], "day_label": None, **_step_context(booking_wizard, "time"),
     }, status=409, back=reverse("kiosk:confirm"))
+
+
+def _ask_staff(request: HttpRequest, message: str) -> HttpResponse:
+    """Refused by an abuse brake: nothing was done, and a person (or the phone) can help."""
+    return _render(request, "kiosk/ask_staff.html", {
+        "message": message, "program_phone": request.kiosk_device.municipality.program_phone,
+    }, status=429)
 
 
 @kiosk_page
@@ -583,20 +600,21 @@ def check_code(request: HttpRequest) -> HttpResponse:
         return redirect("kiosk:check_phone")
     error = None
     device = request.kiosk_device
-    if request.method == "POST" and lookups_blocked(device_id=device.pk):
-        program_phone = device.municipality.program_phone
-        error = _("番号の入力が続けて合いませんでした。しばらくしてからもう一度お試しいただくか、"
-                  "お電話でお問い合わせください。") + (f" {program_phone}" if program_phone else "")
-    elif request.method == "POST":
-        code = request.POST.get("code", "")
-        booking = selectors.booking_for_phone_and_code(device=device, phone=state["phone"], code=code)
-        if booking is not None:
+    if request.method == "POST":
+        try:
+            # Misses count in the database per kiosk (and per phone), shared by every worker.
+            booking = booking_lookup(municipality=device.municipality, phone=state["phone"],
+                                     code=request.POST.get("code", ""), client_key=f"kiosk:{device.pk}")
+        except TooManyAttempts:
+            return _ask_staff(request, _("予約番号の入力が続けて合わなかったため、この端末ではしばらく予約の確認を"
+                                         "お休みしています。お近くの係の者にお声がけいただくか、お電話でお問い合わせください。"))
+        except NotFoundError:
+            # The same words whether the number is unknown or the code is wrong: nothing is revealed.
+            error = _("この電話番号と予約番号の組み合わせでは、予約が見つかりませんでした。"
+                      "番号をお確かめのうえ、もう一度入れてください。")
+        else:
             request.session[wizard.CHECK] = {"phone": state["phone"], "booking_id": booking.pk}
             return redirect("kiosk:check_booking")
-        note_wrong_pair(device_id=device.pk)
-        # The same words whether the number is unknown or the code is wrong: nothing is revealed.
-        error = _("この電話番号と予約番号の組み合わせでは、予約が見つかりませんでした。"
-                  "番号をお確かめのうえ、もう一度入れてください。")
     return _render(request, "kiosk/check_code.html", {"error": error}, status=400 if error else 200,
                    back=reverse("kiosk:check_phone"))
 

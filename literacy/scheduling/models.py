@@ -44,6 +44,10 @@ class HelpRequest(TimeStampedModel):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The kiosk that took a call-back request (one without a booking): counted by its limits.
+    kiosk_device = models.ForeignKey(
+        "kiosk.KioskDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="help_requests"
+    )
     deadline = models.DateTimeField(_("期限"))
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
     lesson = models.ForeignKey(
@@ -60,6 +64,7 @@ class HelpRequest(TimeStampedModel):
         indexes = [
             models.Index(fields=["municipality", "state", "deadline"]),
             models.Index(fields=["municipality", "created_at"]),
+            models.Index(fields=["kiosk_device", "created_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -229,6 +234,11 @@ class Booking(TimeStampedModel):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The kiosk the booking was made at (by its pages or by the API with its device key): the
+    # bookings per device per hour and per day are counted from this.
+    kiosk_device = models.ForeignKey(
+        "kiosk.KioskDevice", null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
     booked_by_proxy = models.BooleanField(default=False)
     learner_confirmed_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)
@@ -260,6 +270,7 @@ class Booking(TimeStampedModel):
             models.Index(fields=["lesson", "state"]),
             models.Index(fields=["learner", "state"]),
             models.Index(fields=["municipality", "code"]),
+            models.Index(fields=["kiosk_device", "created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,23 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def caches_from_url(url: str) -> dict:
+    """CACHES from one URL: redis:// or rediss:// (Redis), db://<table> (the database),
+    locmem:// (this process only: development and tests)."""
+    scheme, _sep, rest = url.partition("://")
+    if scheme in ("redis", "rediss"):
+        default = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    elif scheme == "db":
+        default = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest or "oshieai_cache"}
+    elif scheme == "locmem":
+        default = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "oshieai"}
+    else:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"CACHE_URL must start with redis://, rediss://, db:// or locmem:// (got {scheme!r}).")
+    return {"default": {**default, "KEY_PREFIX": "oshieai"}}
+
+
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -128,6 +145,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------------
+# allauth's failed-login limits and the API's throttles count in Django's cache. In one process
+# (development, tests) memory will do; with several gunicorn workers it must be one cache they
+# all share, or each worker counts on its own: production defaults to the database (see
+# production.py), and CACHE_URL=redis://… is better still. The booking-code lockout and the
+# kiosk, voice-line and SMS limits count in the database and do not depend on it.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = caches_from_url(CACHE_URL or "locmem://")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -286,6 +312,18 @@ LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT", "5"))
 BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_PHONE", "10"))
 BOOKING_LOOKUP_WINDOW_MINUTES = int(os.environ.get("BOOKING_LOOKUP_WINDOW_MINUTES", "15"))
+# Bookings (and call-back requests) one kiosk device may make in the last hour and the last 24
+# hours, through its pages or the API. A busy community centre books a few an hour; a script,
+# hundreds. Over the limit nothing is booked and the coordinators get one case per device.
+KIOSK_MAX_BOOKINGS_PER_HOUR = int(os.environ.get("KIOSK_MAX_BOOKINGS_PER_HOUR", "20"))
+KIOSK_MAX_BOOKINGS_PER_DAY = int(os.environ.get("KIOSK_MAX_BOOKINGS_PER_DAY", "100"))
+# Calls to the voice line from one number in the last hour and the last 24 hours. Calls without
+# a usable number (withheld, 非通知) cannot be told apart, so they share one bucket per
+# municipality with higher limits: one flood must not shut out every senior who withholds.
+VOICE_MAX_CALLS_PER_HOUR = int(os.environ.get("VOICE_MAX_CALLS_PER_HOUR", "10"))
+VOICE_MAX_CALLS_PER_DAY = int(os.environ.get("VOICE_MAX_CALLS_PER_DAY", "30"))
+VOICE_MAX_WITHHELD_CALLS_PER_HOUR = int(os.environ.get("VOICE_MAX_WITHHELD_CALLS_PER_HOUR", "30"))
+VOICE_MAX_WITHHELD_CALLS_PER_DAY = int(os.environ.get("VOICE_MAX_WITHHELD_CALLS_PER_DAY", "150"))
 # SMS pumping brakes: texts sent per number and per municipality per (Tokyo) day.
 SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("SMS_DAILY_CAP_PER_NUMBER", "5"))
 SMS_DAILY_CAP_PER_MUNICIPALITY = int(os.environ.get("SMS_DAILY_CAP_PER_MUNICIPALITY", "2000"))

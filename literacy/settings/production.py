@@ -5,6 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
+from .base import caches_from_url
 
 
 def _required(name: str) -> str:
@@ -15,6 +16,10 @@ def _required(name: str) -> str:
 
 
 SECRET_KEY = _required("SECRET_KEY")
+# Every gunicorn worker must count failed logins and API calls in the same place: Redis when
+# CACHE_URL says so, otherwise the database's cache table (manage.py createcachetable), never
+# one worker's memory.
+CACHES = caches_from_url(os.environ.get("CACHE_URL", "").strip() or "db://oshieai_cache")
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 DEBUG = False
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "twilio")

@@ -30,11 +30,21 @@ def caller_e164(raw: str) -> str | None:
         return None
 
 
+# The one bucket of every call without a usable number (see call_limits).
+WITHHELD = "withheld"
+
+
+def caller_key_of(from_number: str) -> str:
+    """What a call is counted under by the call limits: the E.164 number, or WITHHELD."""
+    return caller_e164(from_number) or WITHHELD
+
+
 @transaction.atomic
 def call_session_start(*, call_sid: str, municipality: Municipality, from_number: str) -> CallSession:
     """The session for this call, created on the first webhook. Twilio may repeat a request."""
     session, created = CallSession.objects.get_or_create(
-        call_sid=call_sid, defaults={"municipality": municipality, "from_number": from_number[:32]}
+        call_sid=call_sid, defaults={"municipality": municipality, "from_number": from_number[:32],
+                                     "caller_key": caller_key_of(from_number)},
     )
     if created:
         phone = caller_e164(from_number)

@@ -17,6 +17,9 @@ class CallSession(TimeStampedModel):
         "places.Municipality", on_delete=models.CASCADE, related_name="call_sessions"
     )
     from_number = models.CharField(_("発信者番号"), max_length=32, blank=True)
+    # Whose calls this one counts with: the caller's E.164 number, or "withheld" for every call
+    # without a usable number (非通知, foreign-looking), which share one bucket.
+    caller_key = models.CharField(max_length=32, blank=True, default="")
     learner = models.ForeignKey(
         "people.Learner", null=True, blank=True, on_delete=models.SET_NULL, related_name="call_sessions"
     )
@@ -31,7 +34,10 @@ class CallSession(TimeStampedModel):
         verbose_name = _("自動音声の通話")
         verbose_name_plural = _("自動音声の通話")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["municipality", "created_at"])]
+        indexes = [
+            models.Index(fields=["municipality", "created_at"]),
+            models.Index(fields=["caller_key", "created_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.call_sid} ({self.step})"

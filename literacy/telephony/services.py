@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from literacy.core.errors import DomainError
 from literacy.notifications import texts
 from literacy.notifications.models import InboundMessage, Message
+from literacy.notifications.sending_limits import number_forms, sms_refusal, sms_sent_today, tokyo_day
 from literacy.notifications.services import (
     learner_sms_opt_in,
     learner_sms_opt_out,
@@ -128,9 +130,28 @@ def sms_inbound_receive(*, provider_id: str, from_number: str, body: str) -> Inb
         inbound.learner = booking.learner
         inbound.municipality = booking.municipality
     inbound.action = reply.action
-    inbound.reply = reply.text
+    # The reply is a text on the city's bill like any other: no SMS pumping through replies.
+    inbound.reply = reply.text if may_reply(to=from_number, municipality=inbound.municipality) else ""
     inbound.save()
     return inbound
+
+
+def may_reply(*, to: str, municipality: Municipality | None) -> bool:
+    """Whether an inbound text may be answered: the number is one the municipality knows (a
+    learner, a family proxy, a volunteer) and has not had its day's texts, replies included."""
+    if municipality is None:
+        return False
+    if not settings.SMS_LIMITS_ENABLED:
+        return True
+    now = timezone.now()
+    if sms_refusal(to=to, municipality=municipality, now=now) is not None:
+        return False
+    start, _end = tokyo_day(now)
+    replied = (
+        InboundMessage.objects.filter(channel=Message.Channel.SMS, from_number__in=number_forms(to),
+                                      received_at__gte=start).exclude(reply="").count()
+    )
+    return sms_sent_today(now=now, to=to) + replied < settings.SMS_DAILY_CAP_PER_NUMBER
 
 
 def _claim(inbound: InboundMessage) -> InboundMessage:

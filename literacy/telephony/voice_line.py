@@ -24,13 +24,16 @@ from literacy.people.models import Learner
 from literacy.places.models import District, Municipality, Venue
 from literacy.scheduling.models import Booking
 from literacy.scheduling.slots import bookable_times, is_public_holiday
+from literacy.telephony.call_limits import caller_over_limit
 from literacy.telephony.call_sessions import (
+    WITHHELD,
     call_session_end,
     call_session_miss,
     call_session_move,
     call_session_set_learner,
     call_session_start,
     caller_e164,
+    caller_key_of,
     voice_booking_cancel,
     voice_booking_create,
     voicemail_record,
@@ -452,10 +455,25 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
             _say(response, _("申し訳ありません。この番号は現在使われておりません。"))
             response.hangup()
             return _twiml(response)
-        session = call_session_start(call_sid=request.POST.get("CallSid", ""), municipality=municipality,
-                                     from_number=request.POST.get("From", ""))
+        call_sid, from_number = request.POST.get("CallSid", ""), request.POST.get("From", "")
+        if caller_over_limit(municipality=municipality, from_number=from_number, call_sid=call_sid):
+            # Nothing is written for a refused call, so a flood does not grow the table either.
+            logger.warning("voice call refused: caller over the call limit (municipality %s)", municipality.pk)
+            return _twiml(_too_many_calls(withheld=caller_key_of(from_number) == WITHHELD))
+        session = call_session_start(call_sid=call_sid, municipality=municipality, from_number=from_number)
         greeting = _("お電話ありがとうございます。%(program)sです。") % {"program": municipality.program_name}
         return _twiml(_enter_menu(request, session, before=[greeting]))
+
+
+def _too_many_calls(*, withheld: bool) -> VoiceResponse:
+    """A caller over the call limit: a short apology and goodbye; no menu, no recording."""
+    response = VoiceResponse()
+    _say(response, _("お電話ありがとうございます。申し訳ありませんが、お電話が続いているため、しばらくのあいだ自動の受付をお休みしています。"))
+    if withheld:
+        _say(response, _("電話番号の前に186をつけて、番号を通知しておかけ直しいただくと、おつなぎしやすくなります。"))
+    _say(response, _("時間をおいて、もう一度おかけ直しください。"))
+    response.hangup()
+    return response
 
 
 def _session_of(request: HttpRequest) -> CallSession | None:

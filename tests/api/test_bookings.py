@@ -181,3 +181,23 @@ def test_guessing_codes_is_locked_out_with_429_even_for_the_right_pair(anon, boo
         assert anon.get(f"/api/v1/bookings/{wrong}/", {"phone": "09012345678", "municipality": "402109"}).status_code == 404
     response = anon.get(f"/api/v1/bookings/{booked}/", {"phone": "09012345678", "municipality": "402109"})
     assert response.status_code == 429 and error_code(response) == "too_many_attempts"
+
+
+def test_a_kiosk_key_books_as_that_kiosk_and_within_its_limits(kiosk_api, kiosk_device, venue, topic,
+                                                                instant_window, clock, settings):
+    """The device key must not be a way around the kiosk's bookings-per-hour limit."""
+    from literacy.followups.models import FollowUp
+
+    settings.KIOSK_MAX_BOOKINGS_PER_HOUR = 1
+    assert kiosk_api.post("/api/v1/bookings/", body(venue), format="json").status_code == 201
+    assert Booking.objects.get().kiosk_device == kiosk_device
+    response = kiosk_api.post("/api/v1/bookings/", body(venue, start=at(11), phone="090-5555-6666"), format="json")
+    assert response.status_code == 429 and error_code(response) == "kiosk_limit_reached"
+    assert Booking.objects.count() == 1
+    assert FollowUp.objects.get(kind=FollowUp.Kind.KIOSK_LIMIT).kiosk_device == kiosk_device
+
+
+def test_a_coordinators_api_bookings_are_not_a_kiosks(coordinator_api, venue, topic, instant_window, clock, settings):
+    settings.KIOSK_MAX_BOOKINGS_PER_HOUR = 0
+    response = coordinator_api.post("/api/v1/bookings/", body(venue), format="json")
+    assert response.status_code == 201 and Booking.objects.get().kiosk_device is None

@@ -15,7 +15,7 @@ SECRETS = {
 
 def manage(*args, env):
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests for their own process; a deployment never has it.
-    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL")
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
@@ -35,6 +35,29 @@ def test_production_refuses_to_start_without_secret_key():
 def test_production_refuses_to_start_without_allowed_hosts():
     result = manage("check", env={k: v for k, v in SECRETS.items() if k != "ALLOWED_HOSTS"})
     assert result.returncode != 0 and "ALLOWED_HOSTS must be set" in result.stderr
+
+
+CACHE_IN_USE = ("from django.conf import settings; from django.core.cache import caches; "
+                "c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'], type(caches['default']).__name__)")
+
+
+def test_production_uses_redis_for_the_cache_when_cache_url_is_set():
+    """allauth's login limits and the API throttles must count in one place for every worker."""
+    result = manage("shell", "-c", CACHE_IN_USE, env={**SECRETS, "CACHE_URL": "redis://127.0.0.1:6379/1"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/1",
+                                     "RedisCache"]
+
+
+def test_production_without_cache_url_shares_the_database_not_a_workers_memory():
+    result = manage("shell", "-c", CACHE_IN_USE, env=SECRETS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["django.core.cache.backends.db.DatabaseCache", "oshieai_cache", "DatabaseCache"]
+
+
+def test_a_cache_url_of_an_unknown_kind_refuses_to_start():
+    result = manage("check", env={**SECRETS, "CACHE_URL": "memcached://127.0.0.1:11211"})
+    assert result.returncode != 0 and "CACHE_URL must start with redis://" in result.stderr
 
 
 def test_pages_carry_security_headers(client, db):

@@ -85,13 +85,3 @@ def slot_keys(page) -> list[str]:
     import re
 
     return re.findall(r'name="slot" value="([0-9:]+)"', page.content.decode())
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The code-guessing brake counts in the cache: each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

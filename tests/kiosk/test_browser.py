@@ -425,6 +425,29 @@ def test_check_and_cancel_by_code(page, live_server, world):
     assert Booking.objects.get(code=code, learner__name="黒木 一郎").state == Booking.State.CANCELLED
 
 
+@pytest.mark.parametrize("english", [False, True])
+def test_guessing_codes_ends_on_a_kind_accessible_screen(page, live_server, world, settings, english):
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = 2
+    t = (lambda ja, en: en) if english else (lambda ja, en: ja)
+    activate(page, live_server, world["venue"])
+    if english:
+        page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name=t("予約の確認・取り消し", "Check or cancel a booking")).click()
+    tap_digits(page, "0943221234")
+    page.get_by_role("button", name=t("次へ", "Next")).click()
+    for guess in ("111111", "222222", "333333"):
+        page.wait_for_url("**/check/code/")
+        tap_digits(page, guess)
+        page.get_by_role("button", name=t("予約をさがす", "Find my booking")).click()
+    assert page.get_by_role("heading", name=t("係の者にお声がけください", "Please ask a member of staff")).is_visible()
+    assert page.get_by_text("0943-23-1111").is_visible()
+    assert_accessible(page, f"{'en' if english else 'ja'} lookups paused")
+    if not english:
+        shoot(page, "12c-check-ask-staff")
+    page.locator("#main").get_by_role("link", name=t("最初に戻る", "Start over")).click()
+    page.wait_for_url("**/kiosk/")
+
+
 def test_check_and_cancel_in_english_is_accessible(page, live_server, world):
     activate(page, live_server, world["venue"])
     result = booking_create(

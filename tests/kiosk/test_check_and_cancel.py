@@ -1,5 +1,7 @@
 """Check or cancel a booking by phone number and booking code; a wrong pair reveals nothing."""
 
+import datetime as dt
+
 import pytest
 
 from literacy.scheduling.models import Booking
@@ -84,17 +86,55 @@ def test_a_booking_of_another_city_is_not_found(kiosk_client, booked, clock):
     assert find(kiosk_client, "090-1234-5678", other.code).status_code == 400
 
 
-def test_guessing_codes_is_slowed_down(kiosk_client, booked):
+def _wrong(booked) -> str:
+    return "000000" if booked.code != "000000" else "111111"
+
+
+def test_guessing_codes_locks_this_kiosk_out_with_a_kind_screen(kiosk_client, booked, settings, municipality):
+    municipality.program_phone = "0943-23-1111"
+    municipality.save()
+    for _attempt in range(settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT):
+        assert find(kiosk_client, "090-1234-5678", _wrong(booked)).status_code == 400
+    # Now even the right pair is refused: the person is sent to staff or the phone, nothing is shown.
+    response = find(kiosk_client, "090-1234-5678", booked.code)
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "係の者にお声がけください" in page and "この端末ではしばらく予約の確認をお休みしています" in page
+    assert "0943-23-1111" in page and booked.code not in page
+    assert kiosk_client.get("/kiosk/check/booking/").url == "/kiosk/check/"
+
+
+def test_the_lockout_counts_in_the_database_not_in_one_process(kiosk_client, booked, settings):
+    """Every gunicorn worker must see the same count: clearing a process's cache unlocks nothing."""
     from django.core.cache import cache
 
-    from literacy.kiosk.throttle import WRONG_PAIRS_ALLOWED
+    from literacy.scheduling.models import LookupAttempt
 
+    for _attempt in range(settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT):
+        find(kiosk_client, "090-1234-5678", _wrong(booked))
+    assert LookupAttempt.objects.filter(succeeded=False).count() == settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT
     cache.clear()
-    wrong = "000000" if booked.code != "000000" else "111111"
-    for _attempt in range(WRONG_PAIRS_ALLOWED):
-        assert find(kiosk_client, "090-1234-5678", wrong).status_code == 400
-    # Now even the right pair waits: the kiosk stops answering lookups for a while.
-    response = find(kiosk_client, "090-1234-5678", booked.code)
-    assert response.status_code == 400 and "しばらくしてからもう一度" in response.content.decode()
-    cache.clear()
+    assert find(kiosk_client, "090-1234-5678", booked.code).status_code == 429
+
+
+def test_the_lockout_is_per_kiosk_and_ends_with_the_window(clock, kiosk_client, booked, settings, venue):
+    from literacy.kiosk.services import kiosk_activate, kiosk_register
+    from tests.kiosk.conftest import kiosk_client_for
+
+    for _attempt in range(settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT):
+        find(kiosk_client, "090-1234-5678", _wrong(booked))
+    assert find(kiosk_client, "090-1234-5678", booked.code).status_code == 429
+    # The kiosk by the other door is a different client.
+    _other, code = kiosk_register(venue=venue, name="二階の端末")
+    _device, key = kiosk_activate(code=code)
+    assert find(kiosk_client_for(key), "090-1234-5678", booked.code).url == "/kiosk/check/booking/"
+    clock.shift(dt.timedelta(minutes=settings.BOOKING_LOOKUP_WINDOW_MINUTES + 1))
     assert find(kiosk_client, "090-1234-5678", booked.code).url == "/kiosk/check/booking/"
+
+
+def test_the_lockout_screen_speaks_english_when_chosen(kiosk_client, booked, settings):
+    for _attempt in range(settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT):
+        find(kiosk_client, "090-1234-5678", _wrong(booked))
+    kiosk_client.post("/i18n/setlang/", {"language": "en", "next": "/kiosk/"})
+    page = find(kiosk_client, "090-1234-5678", booked.code).content.decode()
+    assert "Please ask a member of staff" in page and "paused looking up bookings" in page

@@ -38,6 +38,9 @@ def healthy(settings, tmp_path, volunteer, coordinator, venue):
     settings.TWILIO_FROM_NUMBER = "+815012345678"
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
     settings.TWILIO_WEBHOOKS_ALLOW_UNSIGNED = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                   "LOCATION": "oshieai_cache"}}
+    call_command("createcachetable", verbosity=0)
     heartbeat_record(name="run_worker")
     with fake_smtp_server() as port:
         settings.EMAIL_PORT = port
@@ -170,3 +173,25 @@ def test_a_worker_that_never_started_is_a_warning(healthy):
     code, output = doctor()
     assert code == 0
     assert " WARN  No background worker has reported yet" in output
+
+
+def test_a_cache_in_each_workers_memory_is_a_warning(healthy):
+    healthy.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    code, output = doctor()
+    assert code == 0 and "failed-login limits and API throttles are counted per worker" in output
+    assert "CACHE_URL=redis://127.0.0.1:6379/1" in output
+
+
+def test_a_database_cache_without_its_table_is_an_error(healthy):
+    healthy.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                  "LOCATION": "no_such_cache_table"}}
+    code, output = doctor()
+    assert code == 1 and "The cache (DatabaseCache) cannot be used" in output
+    assert "createcachetable" in output
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs a Redis on 127.0.0.1:6379")
+def test_a_reachable_redis_cache_is_reported(healthy):
+    healthy.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                  "LOCATION": "redis://127.0.0.1:6379/15"}}
+    assert "Cache shared by every worker (RedisCache)." in doctor()[1]

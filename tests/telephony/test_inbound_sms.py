@@ -90,10 +90,27 @@ def test_anything_else_gets_short_help_without_a_link(twilio_post, booking):
 
 
 @pytest.mark.django_db
-def test_an_unknown_number_changes_nothing(twilio_post, booking):
+def test_an_unknown_number_changes_nothing_and_gets_no_reply(twilio_post, booking):
+    """A reply is a text on the city's bill: never to a number the city does not know."""
     reply = send(twilio_post, "2", sender="+819099998888")
     booking.refresh_from_db()
-    assert booking.state == "booked" and "見つかりません" in reply
+    assert booking.state == "booked" and "<Message" not in reply
+    inbound = InboundMessage.objects.get()
+    assert inbound.action == "no_booking" and inbound.reply == ""
+
+
+@pytest.mark.django_db
+def test_a_family_proxys_number_is_answered(twilio_post, booking):
+    booking.learner.proxy_phone = "+819055556666"
+    booking.learner.save()
+    assert "<Message" in send(twilio_post, "こんにちは", sender="+819055556666")
+
+
+@pytest.mark.django_db
+def test_replies_to_one_number_stop_at_the_daily_cap(twilio_post, booking, settings):
+    settings.SMS_DAILY_CAP_PER_NUMBER = 2
+    replies = [send(twilio_post, "こんにちは", sid=f"SM{n:032d}") for n in range(4)]
+    assert ["<Message" in reply for reply in replies] == [True, True, False, False]
 
 
 @pytest.mark.django_db

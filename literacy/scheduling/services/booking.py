@@ -17,6 +17,7 @@ from literacy.core.errors import (
     SlotTaken,
     VolunteerUnavailable,
 )
+from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_limit_alert_open
 from literacy.notifications import triggers
 from literacy.people.models import Learner, Volunteer
 from literacy.people.services import learner_find_or_create
@@ -75,6 +76,7 @@ def booking_create(
     idempotency_key: str | None = None,
     waitlist: bool = False,
     booked_by_proxy: bool = False,
+    kiosk_device=None,
     now: dt.datetime | None = None,
 ) -> BookingResult:
     """Book the time starting at starts_at at venue (or a seat in class lesson_id).
@@ -82,7 +84,11 @@ def booking_create(
     Raises SlotTaken (with nothing written) when the time is no longer free, LessonFull for a
     full class unless waitlist, LearnerAlreadyBooked, InvalidPhoneNumber / SmsNotPossible.
     A retry with the same idempotency key returns the first booking.
+    With kiosk_device (a kiosk's pages, or the API called with its device key) the booking
+    records the device, and KioskLimitReached (nothing written, the coordinators alerted once)
+    refuses it when the device has booked its fill for the hour or the day.
     """
+    now = now or timezone.now()
     if idempotency_key:
         earlier = _replay(municipality=municipality, idempotency_key=idempotency_key)
         if earlier:
@@ -92,8 +98,12 @@ def booking_create(
             municipality=municipality, topic=topic, venue=venue, starts_at=starts_at, channel=channel,
             learner=learner, learner_details=learner_details, lesson_id=lesson_id, entered_by=entered_by,
             idempotency_key=idempotency_key, waitlist=waitlist, booked_by_proxy=booked_by_proxy,
-            now=now or timezone.now(),
+            kiosk_device=kiosk_device, now=now,
         )
+    except KioskLimitReached:
+        # The booking's transaction has rolled back; the alert is written on its own.
+        kiosk_limit_alert_open(device=kiosk_device, now=now)
+        raise
     except _IdempotentReplay:
         return _replay(municipality=municipality, idempotency_key=idempotency_key)
     except ConflictError:
@@ -116,8 +126,11 @@ def _replay(*, municipality, idempotency_key: str) -> BookingResult | None:
 @transaction.atomic
 def _booking_create(
     *, municipality, topic, venue, starts_at, channel, learner, learner_details, lesson_id, entered_by,
-    idempotency_key, waitlist, booked_by_proxy, now,
+    idempotency_key, waitlist, booked_by_proxy, kiosk_device, now,
 ) -> BookingResult:
+    if kiosk_device is not None:
+        # Before anything is written, the learner included. Lock order: device, learner, lesson.
+        kiosk_booking_allow(device=kiosk_device, now=now)
     if learner is None:
         learner = learner_find_or_create(
             municipality=municipality, phone=learner_details.phone, name=learner_details.name,
@@ -131,7 +144,7 @@ def _booking_create(
         raise _IdempotentReplay()
     booking = Booking(
         municipality=municipality, learner=learner, channel=channel, entered_by=entered_by,
-        idempotency_key=idempotency_key or None, booked_by_proxy=booked_by_proxy,
+        idempotency_key=idempotency_key or None, booked_by_proxy=booked_by_proxy, kiosk_device=kiosk_device,
     )
 
     if lesson_id is not None:
@@ -239,7 +252,7 @@ def _insert_booking(booking: Booking) -> None:
     """Insert with a fresh code; a code collision (rare) draws again, other conflicts are errors."""
     for _attempt in range(5):
         booking.code = new_booking_code(municipality_id=booking.municipality_id)
-        booking.full_clean(exclude=["learner", "lesson", "help_request", "municipality"], validate_constraints=False)
+        booking.full_clean(exclude=["learner", "lesson", "help_request", "municipality", "kiosk_device"], validate_constraints=False)
         try:
             with transaction.atomic():
                 booking.save()

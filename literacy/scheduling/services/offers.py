@@ -34,7 +34,7 @@ def request_deadline(*, starts_at: dt.datetime | None, now: dt.datetime) -> dt.d
 def help_request_create(
     *, municipality, learner, topic, venue=None, district=None, starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None, channel: str, entered_by=None, preference_note: str = "",
-    exclude_volunteer_ids: frozenset[int] = frozenset(), send_offers: bool = True,
+    exclude_volunteer_ids: frozenset[int] = frozenset(), send_offers: bool = True, kiosk_device=None,
     now: dt.datetime | None = None,
 ) -> HelpRequest:
     now = now or timezone.now()
@@ -42,7 +42,7 @@ def help_request_create(
         municipality=municipality, learner=learner, topic=topic, venue=venue,
         district=district or (venue.district if venue else None), wanted_starts_at=starts_at,
         wanted_ends_at=ends_at, channel=channel, entered_by=entered_by, preference_note=preference_note,
-        deadline=request_deadline(starts_at=starts_at, now=now),
+        deadline=request_deadline(starts_at=starts_at, now=now), kiosk_device=kiosk_device,
     )
     help_request.full_clean()
     help_request.save()

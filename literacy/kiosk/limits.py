@@ -1,0 +1,78 @@
+"""Bookings per kiosk device: a brake on a script (or a stuck finger) booking through one kiosk.
+
+A kiosk in a busy community centre books a few people an hour; dozens in an hour, or hundreds in
+a day, is a script using the device's key (through its pages or the API) to fill volunteers'
+calendars or to make the city text strangers. Bookings and call-back requests are counted in the
+database from the device they record, so every gunicorn worker sees the same count. Over either
+limit nothing is booked, and the coordinators' queue gets one case for the device.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from literacy.core.errors import DomainError
+from literacy.followups.models import FollowUp
+from literacy.followups.services import followup_open
+from literacy.kiosk.models import KioskDevice
+from literacy.scheduling.models import Booking, HelpRequest
+
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+
+class KioskLimitReached(DomainError):
+    code = "kiosk_limit_reached"
+    message = _("この端末では、しばらくのあいだ予約をお受けできません。お近くの係の者にお声がけいただくか、お電話でお申し込みください。")
+    http_status = 429
+
+
+def kiosk_bookings_since(*, device: KioskDevice, since: dt.datetime) -> int:
+    """Bookings and call-back requests the device made after since."""
+    return (
+        Booking.objects.filter(kiosk_device=device, created_at__gt=since).count()
+        + HelpRequest.objects.filter(kiosk_device=device, created_at__gt=since).count()
+    )
+
+
+def kiosk_over_limit(*, device: KioskDevice, now: dt.datetime) -> bool:
+    if kiosk_bookings_since(device=device, since=now - HOUR) >= settings.KIOSK_MAX_BOOKINGS_PER_HOUR:
+        return True
+    return kiosk_bookings_since(device=device, since=now - DAY) >= settings.KIOSK_MAX_BOOKINGS_PER_DAY
+
+
+def kiosk_booking_allow(*, device: KioskDevice, now: dt.datetime | None = None) -> None:
+    """Raise KioskLimitReached when the device has booked its fill for the hour or the day.
+
+    Call it inside the transaction that books: the device's row is locked, so two bookings from
+    one kiosk are counted one after the other and the limit is exact. The caller opens the alert
+    (kiosk_limit_alert_open) after that transaction has rolled back.
+    """
+    now = now or timezone.now()
+    KioskDevice.objects.select_for_update().filter(pk=device.pk).first()
+    if kiosk_over_limit(device=device, now=now):
+        raise KioskLimitReached()
+
+
+@transaction.atomic
+def kiosk_limit_alert_open(*, device: KioskDevice, now: dt.datetime | None = None) -> FollowUp | None:
+    """One case in the coordinators' queue for a kiosk over its limit, and no more: none while
+    one is open (a database constraint), and none if one was opened for it within the day. Returns
+    the case opened, or None when the device had already been reported."""
+    now = now or timezone.now()
+    reported = FollowUp.objects.filter(kind=FollowUp.Kind.KIOSK_LIMIT, kiosk_device=device)
+    if reported.filter(state=FollowUp.State.OPEN).exists() or reported.filter(opened_at__gt=now - DAY).exists():
+        return None
+    return followup_open(
+        municipality=device.municipality, kind=FollowUp.Kind.KIOSK_LIMIT, kiosk_device=device, now=now,
+        detail=(
+            f"キオスク端末「{device.venue.name} / {device.name}」で、1時間に{settings.KIOSK_MAX_BOOKINGS_PER_HOUR}件"
+            f"または1日に{settings.KIOSK_MAX_BOOKINGS_PER_DAY}件を超える予約が試みられたため、予約の受付を止めています。"
+            "端末の様子を確かめ、不審な使われ方であれば管理画面で端末を無効にしてください。"
+        ),
+    )
