@@ -311,6 +311,7 @@ LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
 # every gunicorn worker sees the same count.
 BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT", "5"))
 BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_PHONE", "10"))
+BOOKING_LOOKUP_MAX_MISSES_PER_KIOSK = int(os.environ.get("BOOKING_LOOKUP_MAX_MISSES_PER_KIOSK", "12"))
 BOOKING_LOOKUP_WINDOW_MINUTES = int(os.environ.get("BOOKING_LOOKUP_WINDOW_MINUTES", "15"))
 # Bookings (and call-back requests) one kiosk device may make in the last hour and the last 24
 # hours, through its pages or the API. A busy community centre books a few an hour; a script,

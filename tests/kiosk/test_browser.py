@@ -427,7 +427,7 @@ def test_check_and_cancel_by_code(page, live_server, world):
 
 @pytest.mark.parametrize("english", [False, True])
 def test_guessing_codes_ends_on_a_kind_accessible_screen(page, live_server, world, settings, english):
-    settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = 2
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_KIOSK = 2
     t = (lambda ja, en: en) if english else (lambda ja, en: ja)
     activate(page, live_server, world["venue"])
     if english:

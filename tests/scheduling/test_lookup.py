@@ -56,6 +56,18 @@ def test_client_is_locked_out_after_misses_even_for_the_right_pair(booking, muni
     assert booking_lookup(municipality=municipality, phone=PHONE, code="482913", client_key="kiosk-2") == booking
 
 
+def test_a_kiosk_shared_by_a_community_centre_gets_more_misses_than_an_address(booking, municipality, settings):
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = 3
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_KIOSK = 6
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = 100
+    for client_key, allowed in (("ip:203.0.113.9", 3), ("kiosk:7", 6)):
+        for guess in range(allowed):
+            with pytest.raises(NotFoundError):
+                booking_lookup(municipality=municipality, phone=PHONE, code=f"{guess:06d}", client_key=client_key)
+        with pytest.raises(TooManyAttempts):
+            booking_lookup(municipality=municipality, phone=PHONE, code="482913", client_key=client_key)
+
+
 def test_phone_is_locked_out_across_many_clients(booking, municipality, settings):
     settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = 100
     settings.BOOKING_LOOKUP_MAX_MISSES_PER_PHONE = 10

@@ -27,12 +27,21 @@ def _keyed_hash(kind: str, value: str) -> str:
     return salted_hmac(f"oshieai.lookup.{kind}", value, algorithm="sha256").hexdigest()
 
 
+def client_miss_limit(client_key: str) -> int:
+    """A kiosk is one client for a whole community centre's seniors, who mistype: it gets more
+    misses than an IP address before it stops looking codes up. A script needs a registered
+    device to use it at all, and the per-phone count still guards each person's code."""
+    if client_key.startswith("kiosk:"):
+        return settings.BOOKING_LOOKUP_MAX_MISSES_PER_KIOSK
+    return settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT
+
+
 def lookup_locked_out(*, client_key: str, phone: str, now: dt.datetime | None = None) -> bool:
     """True while the client or the phone has used up its misses for the window."""
     now = now or timezone.now()
     since = now - dt.timedelta(minutes=settings.BOOKING_LOOKUP_WINDOW_MINUTES)
     misses = LookupAttempt.objects.filter(succeeded=False, at__gt=since, at__lte=now)
-    if misses.filter(client_hash=_keyed_hash("client", client_key)).count() >= settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT:
+    if misses.filter(client_hash=_keyed_hash("client", client_key)).count() >= client_miss_limit(client_key):
         return True
     return misses.filter(phone_hash=_keyed_hash("phone", phone)).count() >= settings.BOOKING_LOOKUP_MAX_MISSES_PER_PHONE
 
