@@ -112,3 +112,42 @@ def test_single_lesson_download_is_for_its_volunteer_only(client, lesson):
     response = client.get(url)
     _cal, (event,) = parse(response.content)
     assert str(event["UID"]) == lesson.calendar_uid
+
+
+def _lesson_at(lesson, days: int, **fields):
+    starts = lesson.starts_at + dt.timedelta(days=days)
+    return factories.LessonFactory(municipality=lesson.municipality, volunteer=lesson.volunteer, venue=lesson.venue,
+                                   topic=lesson.topic, starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
+                                   **fields)
+
+
+@pytest.mark.django_db
+def test_feed_gives_each_lesson_the_last_note_from_before_it(client, lesson, volunteer, daytime):
+    learner = factories.LearnerFactory(municipality=lesson.municipality, name="八女 花子")
+    lessons = [_lesson_at(lesson, days) for days in (-20, -10, 5, 12)]
+    for booked in lessons:
+        factories.BookingFactory(lesson=booked, learner=learner, state="attended")
+    for reported, note in zip(lessons[:2], ["一回目のメモ", "二回目のメモ"], strict=True):
+        LessonReport.objects.create(lesson=reported, volunteer=volunteer, duration_minutes=60, note_for_next=note)
+
+    _cal, events = parse(client.get(f"/calendar/{volunteer.calendar_token}.ics").content)
+
+    descriptions = {str(e["UID"]): str(e["DESCRIPTION"]) for e in events}
+    first, second, third, fourth = (descriptions[booked.calendar_uid] for booked in lessons)
+    assert "花子様" in first and "前回のボランティアから" not in first
+    assert "一回目のメモ" in second and "二回目のメモ" not in second
+    assert "二回目のメモ" in third and "二回目のメモ" in fourth and "一回目のメモ" not in third
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lessons", [1, 40])
+def test_feed_query_count_does_not_grow_with_its_lessons(client, lesson, volunteer, daytime, lessons,
+                                                         django_assert_max_num_queries):
+    for n in range(1, lessons):
+        booked = _lesson_at(lesson, n, format="group", seats=2)
+        factories.BookingFactory(lesson=booked)
+        factories.BookingFactory(lesson=booked)
+    # volunteer, lessons, their municipalities, venues and topics, the account, bookings, notes
+    with django_assert_max_num_queries(8):
+        response = client.get(f"/calendar/{volunteer.calendar_token}.ics")
+    assert response.content.count(b"BEGIN:VEVENT") == lessons
