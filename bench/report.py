@@ -39,4 +39,58 @@ def render(*, runs: dict, machine: str, date: str) -> str:
                  b["matching_10k_volunteers"], "ratio_p50_to_pk_p50", "—", None),
             "",
         ]
+        lines += _feed_http_memory_lines(b)
     return "\n".join(lines) + "\n"
+
+
+def _met(flag: bool | None) -> str:
+    return "" if flag is None else ("met" if flag else "**not met**")
+
+
+def _feed_http_memory_lines(b: dict) -> list[str]:
+    """The calendar feed, booking over HTTP and the processes' peak memory (bench/feed.py,
+    bench/http_booking.py), when the run has them."""
+    lines = []
+    feed = b.get("calendar_feed_500")
+    if feed:
+        lines += [
+            "| calendar feed | p50 ms | p95 ms | CPU ms | ratio to baseline | target | |",
+            "|---|---|---|---|---|---|---|",
+            f"| one volunteer's feed, {feed['events']} lessons, {feed['queries']} queries, {feed['kb']} kB | "
+            f"{feed['p50_ms']:.1f} | {feed['p95_ms']:.1f} | {feed['cpu_ms']:.1f} | "
+            f"{feed.get('ratio_p95_to_pk_p95', '—')}× | {feed['target']} | {_met(feed['target_met'])} |",
+            "",
+        ]
+    http = b.get("http_booking")
+    if http and http.get("skipped"):
+        lines += [f"Booking over HTTP: {http['skipped']}.", ""]
+    elif http:
+        booking, healthz = http["booking"], http["healthz"]
+        statuses = ", ".join(f"{n} × {code}" for code, n in booking["statuses"].items())
+        failed = [name for name, check in http["checks"].items() if not check["ok"]]
+        lines += [
+            f"| booking over HTTP ({http['server']}, {http['clients']} clients) | requests/s | p50 ms | p95 ms "
+            "| ratio | target | |",
+            "|---|---|---|---|---|---|---|",
+            f"| /healthz (baseline), {healthz['requests']:,} requests | {healthz['requests_per_second']:,.1f} | "
+            f"{healthz['p50_ms']} | {healthz['p95_ms']} | 1× | | |",
+            f"| bookings, {booking['requests']} requests ({statuses}) | {booking['requests_per_second']:,.1f} | "
+            f"{booking['p50_ms']} | {booking['p95_ms']} | {http['ratio']:.1%} | {http['target']} | "
+            f"{_met(http['target_met'])} |",
+            "",
+            "Exactly-once checks: " + ("all passed (" + "; ".join(http["checks"]) + ")." if not failed
+                                       else "**failed: " + "; ".join(failed) + "**."),
+            "",
+        ]
+    memory = b.get("worker_memory")
+    if http and not http.get("skipped") or memory:
+        lines += ["| process | peak RSS (VmHWM) |", "|---|---|"]
+        if http and not http.get("skipped"):
+            rss = http["peak_rss_mb"]
+            lines += [f"| gunicorn master | {rss['master']} MB |"]
+            lines += [f"| gunicorn worker {n} (after the load) | {mb} MB |" for n, mb in enumerate(rss["workers"], 1)]
+        if memory:
+            lines += [f"| `manage.py run_worker`, {memory['sent']:,} of {memory['messages']:,} messages sent | "
+                      f"{memory['peak_rss_mb']} MB |"]
+        lines += [""]
+    return lines

@@ -85,6 +85,7 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
     dispatcher = measure_dispatcher(count=2000, batch=100, tag="suite")
 
     return {
+        **http_feed_and_memory(municipality_ids, baseline),
         "dispatcher": dispatcher,
         "pk_fetch": baseline,
         "bookable_times_14d": {**slots, "ratio_p95_to_pk_p95": ratio(slots["p95_ms"], baseline["p95_ms"]),
@@ -92,6 +93,20 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
                                "target": "p95 within 20x a primary-key fetch"},
         "matching_10k_volunteers": {**matching, "volunteers": len(volunteers),
                                     "ratio_p50_to_pk_p50": ratio(matching["p50_ms"], baseline["p50_ms"])},
+    }
+
+
+def http_feed_and_memory(municipality_ids: list[int], baseline: dict) -> dict:
+    """Run last: they add rows (a volunteer's 500 lessons, the load's kiosks and bookings).
+    Booking over HTTP needs PostgreSQL (gunicorn's processes share the database with this one)."""
+    from bench.feed import measure as measure_feed
+    from bench.http_booking import measure as measure_http_booking
+    from bench.http_booking import measure_worker_memory
+
+    return {
+        "calendar_feed_500": measure_feed(municipality_ids=municipality_ids, baseline=baseline),
+        "http_booking": measure_http_booking(municipality_id=municipality_ids[0]),
+        "worker_memory": measure_worker_memory(count=3000),
     }
 
 

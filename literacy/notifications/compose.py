@@ -181,13 +181,15 @@ def volunteer_invite(*, lesson, method: str, key: str, changed: bool = False) ->
         return None
     cancel = method == ical.CANCEL
     kind = Message.Kind.VOLUNTEER_INVITE_CANCEL if cancel else Message.Kind.VOLUNTEER_INVITE
+    description = ical.description_text(lesson)
     context = {**lesson_context(lesson), "changed": changed, "reason": lesson.cancel_reason,
-               "description": ical.description_text(lesson)}
+               "description": description}
     text = texts.render_email(f"notifications/email/{kind}", context, zone=lesson.municipality.zone)
     return message_enqueue(
         municipality=lesson.municipality, channel=Message.Channel.EMAIL, kind=kind, to=email,
         subject=text.subject, body=text.body, idempotency_key=f"{key}:email",
-        payload={"ics": ical.lesson_invite(lesson=lesson, method=method), "ics_method": method},
+        payload={"ics": ical.lesson_invite(lesson=lesson, method=method, description=description),
+                 "ics_method": method},
         volunteer=lesson.volunteer, lesson=lesson, lesson_sequence=None if cancel else lesson.sequence,
     )
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from email.utils import parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vText
 
 from literacy.scheduling.models import Booking, Lesson, LessonReport
 
@@ -42,6 +43,18 @@ def _calendar(method: str, name: str | None = None) -> Calendar:
         cal.add("x-wr-calname", name)
         cal.add("x-wr-timezone", settings.TIME_ZONE)
     return cal
+
+
+@lru_cache(maxsize=8)
+def _timezone(tzid: str) -> Timezone:
+    """The VTIMEZONE of a zone, built once per process: building it walks the zone's transitions
+    and took longer than the rest of an invite."""
+    return Timezone.from_tzid(tzid)
+
+
+def _add_timezones(cal: Calendar, lessons) -> None:
+    for tzid in sorted({str(lesson.municipality.zone) for lesson in lessons}):
+        cal.add_component(_timezone(tzid))
 
 
 def _organizer(lesson: Lesson) -> vCalAddress:
@@ -116,8 +129,10 @@ def _learner_lines(lesson: Lesson) -> list[str]:
 
 def lesson_event(
     lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = None, learners: bool = True,
+    description: str | None = None,
 ) -> Event:
-    """The one VEVENT of a lesson, for invites, the feed and the download alike."""
+    """The one VEVENT of a lesson, for invites, the feed and the download alike. `description`
+    is description_text(lesson, learners=learners), when the caller has worked it out already."""
     zone = lesson.municipality.zone
     event = Event()
     event.add("uid", lesson.calendar_uid)
@@ -127,7 +142,7 @@ def lesson_event(
     event.add("dtend", lesson.ends_at.astimezone(zone))
     event.add("summary", f"{lesson.municipality.program_name}: {lesson.title or lesson.topic.name}")
     event.add("location", location_text(lesson))
-    event.add("description", description_text(lesson, learners=learners))
+    event.add("description", description_text(lesson, learners=learners) if description is None else description)
     event.add("url", lesson_page_url(lesson))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
@@ -142,11 +157,12 @@ def lesson_event(
     return event
 
 
-def lesson_invite(*, lesson: Lesson, method: str) -> str:
+def lesson_invite(*, lesson: Lesson, method: str, description: str | None = None) -> str:
     """An iTIP message for one lesson: REQUEST (new or changed) or CANCEL."""
     cal = _calendar(method)
-    cal.add_component(lesson_event(lesson, cancelled=(method == CANCEL or not lesson.is_active)))
-    cal.add_missing_timezones()
+    _add_timezones(cal, [lesson])
+    cal.add_component(lesson_event(lesson, cancelled=(method == CANCEL or not lesson.is_active),
+                                   description=description))
     return cal.to_ical().decode()
 
 
@@ -156,8 +172,8 @@ def lesson_download(*, lesson: Lesson) -> str:
     No learner names or needs: the file is imported into calendars that sync to third parties,
     and the lesson page (the event's URL) shows the details to the volunteer who logs in."""
     cal = _calendar(PUBLISH)
+    _add_timezones(cal, [lesson])
     cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, learners=False))
-    cal.add_missing_timezones()
     return cal.to_ical().decode()
 
 
@@ -192,7 +208,8 @@ def volunteer_feed(*, volunteer, now: dt.datetime | None = None) -> str:
     cal = _calendar(PUBLISH, name=_("%(program)s（%(name)sさん）") % {
         "program": volunteer.municipality.program_name, "name": volunteer.name,
     })
+    lessons = list(lessons)
+    _add_timezones(cal, lessons)
     for lesson in lessons:
         cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, now=now, learners=False))
-    cal.add_missing_timezones()
     return cal.to_ical().decode()

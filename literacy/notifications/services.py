@@ -43,6 +43,7 @@ PROVIDER_STATUS = {
     "failed": Message.State.FAILED,
 }
 CALL_NOT_ANSWERED = {"busy", "no-answer", "failed", "canceled"}
+RELATIONS = ("municipality", "learner", "volunteer", "booking", "lesson", "offer", "fallback_of")
 
 
 @transaction.atomic
@@ -76,7 +77,10 @@ def message_enqueue(
         subject=subject, payload=payload or {}, learner=learner, volunteer=volunteer, booking=booking,
         lesson=lesson, offer=offer, lesson_sequence=lesson_sequence, fallback_of=fallback_of,
     )
-    message.full_clean(exclude=["provider_id"])
+    # The related rows were handed in as loaded instances and the key was looked up just above:
+    # full_clean checks the values, and the database (foreign keys, the unique key, handled
+    # below) has the last word, so no query per relation and none for the key again.
+    message.full_clean(exclude=["provider_id", *RELATIONS], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             message.save()

@@ -154,3 +154,24 @@ def test_both_download_addresses_serve_the_same_file(client, lesson):
     assert here.content == portal.content
     assert here["Content-Disposition"] == f'inline; filename="lesson-{lesson.pk}.ics"'
     assert portal["Content-Disposition"] == f'attachment; filename="lesson-{lesson.pk}.ics"'
+
+
+def _lesson_at(lesson, days: int, **fields):
+    starts = lesson.starts_at + dt.timedelta(days=days)
+    return factories.LessonFactory(municipality=lesson.municipality, volunteer=lesson.volunteer, venue=lesson.venue,
+                                   topic=lesson.topic, starts_at=starts, ends_at=starts + dt.timedelta(hours=1),
+                                   **fields)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lessons", [1, 40])
+def test_feed_query_count_does_not_grow_with_its_lessons(client, lesson, volunteer, daytime, lessons,
+                                                         django_assert_max_num_queries):
+    for n in range(1, lessons):
+        booked = _lesson_at(lesson, n, format="group", seats=2)
+        factories.BookingFactory(lesson=booked)
+        factories.BookingFactory(lesson=booked)
+    # the volunteer by token, then the lessons with their municipality, venue, topic and account
+    with django_assert_max_num_queries(2):
+        response = client.get(f"/calendar/{volunteer.calendar_token}.ics")
+    assert response.content.count(b"BEGIN:VEVENT") == lessons
