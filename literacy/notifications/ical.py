@@ -8,6 +8,8 @@ the old event instead of adding a second one.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -64,11 +66,50 @@ def location_text(lesson: Lesson) -> str:
 
 def description_text(lesson: Lesson) -> str:
     """Only what the volunteer needs: given names, topic, needs, the last volunteer's note."""
-    lines = [_("内容: %(topic)s") % {"topic": lesson.topic.name}]
-    bookings = (
-        Booking.objects.filter(lesson=lesson, state__in=Booking.SEAT_STATES)
-        .select_related("learner").order_by("created_at")
+    return description_texts([lesson])[lesson.pk]
+
+
+def description_texts(lessons: Sequence[Lesson]) -> dict[int, str]:
+    """The description of each lesson by its id, in two queries however many lessons and
+    learners there are (a feed holds six months of lessons)."""
+    bookings: dict[int, list[Booking]] = defaultdict(list)
+    for booking in (
+        Booking.objects.filter(lesson__in=lessons, state__in=Booking.SEAT_STATES)
+        .select_related("learner").order_by("created_at", "pk")
+    ):
+        bookings[booking.lesson_id].append(booking)
+    notes = _notes_before(lessons, bookings)
+    return {lesson.pk: _description(lesson, bookings[lesson.pk], notes) for lesson in lessons}
+
+
+def _notes_before(lessons: Sequence[Lesson], bookings: dict[int, list[Booking]]) -> dict[tuple[int, int], str]:
+    """(learner id, lesson id) → the note for the next volunteer from the learner's latest
+    reported lesson before that lesson: one query for all, picked out in Python."""
+    learner_ids = {booking.learner_id for seated in bookings.values() for booking in seated}
+    if not learner_ids:
+        return {}
+    latest_start = max(lesson.starts_at for lesson in lessons)
+    earlier = (
+        LessonReport.objects.filter(lesson__bookings__learner_id__in=learner_ids, lesson__starts_at__lt=latest_start)
+        .exclude(note_for_next="")
+        .order_by("-lesson__starts_at")
+        .values_list("lesson__bookings__learner_id", "lesson__starts_at", "note_for_next")
     )
+    by_learner: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for learner_id, starts_at, note in earlier:
+        by_learner[learner_id].append((starts_at, note))
+    notes = {}
+    for lesson in lessons:
+        for booking in bookings[lesson.pk]:
+            latest = next((note for starts_at, note in by_learner[booking.learner_id]
+                           if starts_at < lesson.starts_at), None)
+            if latest:
+                notes[(booking.learner_id, lesson.pk)] = latest
+    return notes
+
+
+def _description(lesson: Lesson, bookings: list[Booking], notes: dict[tuple[int, int], str]) -> str:
+    lines = [_("内容: %(topic)s") % {"topic": lesson.topic.name}]
     for booking in bookings:
         learner = booking.learner
         needs = [label for flag, label in (
@@ -83,11 +124,7 @@ def description_text(lesson: Lesson) -> str:
         lines.append(line)
         if needs:
             lines.append(_("配慮: %(needs)s") % {"needs": "、".join(str(n) for n in needs)})
-        note = (
-            LessonReport.objects.filter(
-                lesson__bookings__learner=learner, lesson__starts_at__lt=lesson.starts_at
-            ).exclude(note_for_next="").order_by("-lesson__starts_at").values_list("note_for_next", flat=True).first()
-        )
+        note = notes.get((learner.pk, lesson.pk))
         if note:
             lines.append(_("前回のボランティアから: %(note)s") % {"note": note})
     lines.append(_("問い合わせ: %(program)s %(phone)s") % {
@@ -96,7 +133,8 @@ def description_text(lesson: Lesson) -> str:
     return "\n".join(lines)
 
 
-def lesson_event(lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = None) -> Event:
+def lesson_event(lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = None,
+                 description: str | None = None) -> Event:
     zone = lesson.municipality.zone
     event = Event()
     event.add("uid", lesson.calendar_uid)
@@ -106,7 +144,7 @@ def lesson_event(lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = N
     event.add("dtend", lesson.ends_at.astimezone(zone))
     event.add("summary", f"{lesson.municipality.program_name}: {lesson.title or lesson.topic.name}")
     event.add("location", location_text(lesson))
-    event.add("description", description_text(lesson))
+    event.add("description", description_text(lesson) if description is None else description)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", _organizer(lesson))
@@ -151,7 +189,10 @@ def volunteer_feed(*, volunteer, now: dt.datetime | None = None) -> str:
     cal = _calendar(PUBLISH, name=_("%(program)s（%(name)sさん）") % {
         "program": volunteer.municipality.program_name, "name": volunteer.name,
     })
+    lessons = list(lessons)
+    descriptions = description_texts(lessons)
     for lesson in lessons:
-        cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, now=now))
+        cal.add_component(lesson_event(lesson, cancelled=not lesson.is_active, now=now,
+                                       description=descriptions[lesson.pk]))
     cal.add_missing_timezones()
     return cal.to_ical().decode()
