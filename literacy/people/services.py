@@ -8,9 +8,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from literacy.core.errors import (
     AvailabilityOverlap,
@@ -268,7 +270,13 @@ def availability_set(*, volunteer: Volunteer, windows: Iterable[Window]) -> list
             volunteer=volunteer, venue=window.venue, weekday=window.weekday, starts=window.starts,
             ends=window.ends, is_instant=window.is_instant,
         )
-        row.full_clean(exclude=["volunteer"])
+        # The window's venue was checked just above and its weekday is checked against the
+        # field's choices; the rule left, ends after starts, is checked here in Python and by the
+        # database's constraint. (full_clean's own checks would cost a query per window for the
+        # venue and three per window for each constraint.)
+        row.full_clean(exclude=["volunteer", "venue"], validate_constraints=False)
+        if row.ends <= row.starts:
+            raise ValidationError({"ends": _("終了は開始より後にしてください。")})
         rows.append(row)
     volunteer.availabilities.all().delete()
     return Availability.objects.bulk_create(rows)

@@ -97,8 +97,25 @@ class PhoneCodeForm(PortalForm):
     )
 
 
+class ListedVenueField(forms.ModelChoiceField):
+    """A venue chosen from a list the formset read once: each row looks its choice up in that
+    list instead of running its own query (a week of windows is up to 28 rows)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, queryset=Venue.objects.none(), **kwargs)
+        self.listed: dict[str, Venue] = {}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        venue = self.listed.get(str(value))
+        if venue is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return venue
+
+
 class WindowForm(PortalForm):
-    venue = forms.ModelChoiceField(label=_("会場"), queryset=Venue.objects.none())
+    venue = ListedVenueField(label=_("会場"))
     # An empty first choice, so a blank extra row is left out rather than refused.
     weekday = forms.TypedChoiceField(label=_("曜日"), choices=[("", "---------"), *WEEKDAYS], coerce=int,
                                      empty_value=None)
@@ -110,10 +127,10 @@ class WindowForm(PortalForm):
     )
 
     def __init__(self, *args, venues, venue_choices, **kwargs):
-        """`venue_choices` is the venues list evaluated once for the whole formset: otherwise
-        each row's select would query the venues again."""
+        """`venues` (by primary key as text) and `venue_choices` are read once for the whole
+        formset: otherwise each row's select and each row's answer would query the venues again."""
         super().__init__(*args, **kwargs)
-        self.fields["venue"].queryset = venues
+        self.fields["venue"].listed = venues
         self.fields["venue"].choices = venue_choices
 
     @staticmethod

@@ -209,8 +209,9 @@ def _window_venues(volunteer: Volunteer):
 @volunteer_required
 def availability(request: HttpRequest) -> HttpResponse:
     volunteer = request.volunteer
-    venues = _window_venues(volunteer)
-    form_kwargs = {"venues": venues, "venue_choices": WindowForm.choices_for(venues)}
+    venues = list(_window_venues(volunteer))
+    form_kwargs = {"venues": {str(venue.pk): venue for venue in venues},
+                   "venue_choices": WindowForm.choices_for(venues)}
     if request.method == "POST":
         formset = WindowFormSet(request.POST, prefix="w", form_kwargs=form_kwargs)
         if formset.is_valid():

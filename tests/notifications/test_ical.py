@@ -52,6 +52,35 @@ def test_request_invite_has_everything_a_calendar_needs(booking, lesson):
 
 
 @pytest.mark.django_db
+def test_each_lesson_of_a_feed_carries_the_note_written_before_it(client, booking, lesson, volunteer):
+    """The feed reads every lesson's learners and notes at once; each lesson still gets the note
+    of the learner's latest report before it, not a later one."""
+    learner = booking.learner
+
+    def reported(starts_at, note):
+        taught = factories.LessonFactory(municipality=lesson.municipality, venue=lesson.venue, topic=lesson.topic,
+                                         starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1))
+        factories.BookingFactory(lesson=taught, learner=learner, state="attended")
+        LessonReport.objects.create(lesson=taught, volunteer=taught.volunteer, duration_minutes=60, note_for_next=note)
+
+    reported(lesson.starts_at - dt.timedelta(days=30), "スタンプまで")
+    reported(lesson.starts_at - dt.timedelta(days=20), "")  # an empty note does not hide the one before
+    reported(lesson.starts_at + dt.timedelta(days=2), "写真の送り方まで")
+    later = factories.LessonFactory(municipality=lesson.municipality, volunteer=volunteer, venue=lesson.venue,
+                                    topic=lesson.topic, starts_at=lesson.starts_at + dt.timedelta(days=7),
+                                    ends_at=lesson.starts_at + dt.timedelta(days=7, hours=1))
+    factories.BookingFactory(lesson=later, learner=learner)
+    factories.BookingFactory(lesson=later, learner=factories.LearnerFactory(municipality=lesson.municipality,
+                                                                             name="黒木 初子"))
+    _cal, events = parse(client.get(f"/calendar/{volunteer.calendar_token}.ics").content)
+    descriptions = {str(e["UID"]): str(e["DESCRIPTION"]) for e in events}
+    assert "前回のボランティアから: スタンプまで" in descriptions[lesson.calendar_uid]
+    assert "写真の送り方" not in descriptions[lesson.calendar_uid]
+    assert "前回のボランティアから: 写真の送り方まで" in descriptions[later.calendar_uid]
+    assert "初子様" in descriptions[later.calendar_uid] and descriptions[later.calendar_uid].count("前回") == 1
+
+
+@pytest.mark.django_db
 def test_uid_is_stable_and_sequence_grows_and_cancel_follows(booking, lesson):
     triggers.lesson_scheduled(lesson=lesson)
     lesson = lesson_reschedule(lesson=lesson, starts_at=lesson.starts_at + dt.timedelta(days=1))
