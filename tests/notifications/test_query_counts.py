@@ -46,7 +46,7 @@ CASES = {
     "GET notifications:dev-outbox": get("notifications:dev-outbox"),
 }
 PINNED = {
-    "GET notifications:volunteer-feed": 2,
+    "GET notifications:volunteer-feed": 6,
     "GET notifications:lesson-download": 4,
     "POST notifications:calendar-token-rotate": 6,
     "GET notifications:dev-outbox": 4,
