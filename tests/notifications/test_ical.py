@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
-from literacy.notifications import ical, triggers
+from literacy.notifications import compose, ical, triggers
 from literacy.notifications.models import Message
 from literacy.people.services import volunteer_rotate_calendar_token
 from literacy.scheduling.models import LessonReport
@@ -52,9 +52,9 @@ def test_request_invite_has_everything_a_calendar_needs(booking, lesson):
 
 
 @pytest.mark.django_db
-def test_each_lesson_of_a_feed_carries_the_note_written_before_it(client, booking, lesson, volunteer):
-    """The feed reads every lesson's learners and notes at once; each lesson still gets the note
-    of the learner's latest report before it, not a later one."""
+def test_each_lesson_gets_the_note_written_before_it(booking, lesson, volunteer):
+    """lesson_descriptions reads many lessons' learners and notes at once; each lesson still gets
+    the note of the learner's latest report before it, not a later one."""
     learner = booking.learner
 
     def reported(starts_at, note):
@@ -72,12 +72,12 @@ def test_each_lesson_of_a_feed_carries_the_note_written_before_it(client, bookin
     factories.BookingFactory(lesson=later, learner=learner)
     factories.BookingFactory(lesson=later, learner=factories.LearnerFactory(municipality=lesson.municipality,
                                                                              name="黒木 初子"))
-    _cal, events = parse(client.get(f"/calendar/{volunteer.calendar_token}.ics").content)
-    descriptions = {str(e["UID"]): str(e["DESCRIPTION"]) for e in events}
-    assert "前回のボランティアから: スタンプまで" in descriptions[lesson.calendar_uid]
-    assert "写真の送り方" not in descriptions[lesson.calendar_uid]
-    assert "前回のボランティアから: 写真の送り方まで" in descriptions[later.calendar_uid]
-    assert "初子様" in descriptions[later.calendar_uid] and descriptions[later.calendar_uid].count("前回") == 1
+    descriptions = ical.lesson_descriptions([lesson, later])
+    assert "前回のボランティアから: スタンプまで" in descriptions[lesson.pk]
+    assert "写真の送り方" not in descriptions[lesson.pk]
+    assert "前回のボランティアから: 写真の送り方まで" in descriptions[later.pk]
+    assert "初子様" in descriptions[later.pk] and descriptions[later.pk].count("前回") == 1
+    assert descriptions[lesson.pk] == ical.description_text(lesson)  # one lesson alone reads the same
 
 
 @pytest.mark.django_db
@@ -205,3 +205,10 @@ def test_feed_query_count_does_not_grow_with_its_lessons(client, lesson, volunte
     with django_assert_max_num_queries(6):
         response = client.get(f"/calendar/{volunteer.calendar_token}.ics")
     assert response.content.count(b"BEGIN:VEVENT") == lessons
+
+
+@pytest.mark.django_db
+def test_the_invite_email_says_the_topic_and_whom_to_ask_once(lesson):
+    message = compose.volunteer_invite(lesson=lesson, method=ical.REQUEST, key="once")
+    assert message.body.count("内容: LINEの使い方") == 1
+    assert message.body.count("問い合わせ:") == 1
