@@ -12,11 +12,11 @@ home district, else the venue's — coverage is about residents reached.
 No query here runs once per district, topic, volunteer or month.
 
 Speed at prefecture scale (docs/performance.md, "Dashboard"): every query starts from one
-municipality's rows in the period through a covering index (lesson: municipality, starts_at, …;
-booking: lesson, state, learner; request: municipality, created_at, …), so PostgreSQL answers from
-the index without visiting the rows. That is why rows are counted with COUNT(*) or a column the
-index holds, never COUNT(id), and why bookings reach their lessons through a join on the period
-(`_held_bookings`) rather than `lesson__in=<subquery>`.
+municipality's rows of the period in a covering index (lesson: municipality, starts_at, …;
+booking: municipality, state, lesson, learner; request: municipality, created_at, …; learner:
+id, district), so PostgreSQL answers from the indexes without visiting the rows. That is why
+rows are counted with COUNT(*) or a column the index holds, never COUNT(id), and why bookings
+reach their lessons through a join (`_bookings`) rather than `lesson__in=<subquery>`.
 """
 
 from __future__ import annotations
@@ -107,17 +107,14 @@ def _bookings(period: Period, now: dt.datetime, *, cancelled: bool = False):
 
 def _requests(period: Period, *, where: bool = False):
     """Requests created in the period; with `where`, annotated with the district they count in
-    (only then joined to the learner)."""
+    (the one asked for, else the learner's home district: only then joined to the learner), and
+    only that district's when the period names one."""
     requests = HelpRequest.objects.filter(
         municipality=period.municipality, created_at__gte=period.starts_at, created_at__lt=period.ends_at
     )
-    return requests.annotate(where=Coalesce("district_id", "learner__district_id")) if where else requests
-
-
-def _in_district(requests, period: Period):
-    if period.district is None:
-        return requests
-    return requests.annotate(where=Coalesce("district_id", "learner__district_id")).filter(where=period.district.pk)
+    if where or period.district:
+        requests = requests.annotate(where=Coalesce("district_id", "learner__district_id"))
+    return requests.filter(where=period.district.pk) if period.district else requests
 
 
 class MedianDuration(Aggregate):
@@ -282,7 +279,7 @@ def coverage_by_topic(period: Period, *, now: dt.datetime | None = None) -> list
         t.pk: TopicRow(topic_id=t.pk, name=t.display_name)
         for t in Topic.objects.filter(municipality=period.municipality, is_active=True).order_by("order", "id")
     }
-    requests = _in_district(_requests(period), period)
+    requests = _requests(period)
     lessons = _held_lessons(period, now)
     if period.district:
         lessons = lessons.filter(venue__district=period.district)
@@ -460,8 +457,7 @@ def outcomes(period: Period, *, now: dt.datetime | None = None) -> Outcomes:
         if item["skill__topic_id"] in rows:
             rows[item["skill__topic_id"]].skills_reached = item["n"]
             rows[item["skill__topic_id"]].learners = item["learners"]
-    attended = _bookings(period, now).filter(_in_venue_district(period, to="lesson__"),
-                                                  state=Booking.State.ATTENDED)
+    attended = _bookings(period, now).filter(_in_venue_district(period, to="lesson__"), state=Booking.State.ATTENDED)
     # Learners served and those who came twice or more, from one pass over the attended bookings.
     learners = attended.values("learner_id").annotate(n=Count("*")).aggregate(
         served=Count("learner_id"), repeat=Count("learner_id", filter=Q(n__gte=2))
@@ -530,7 +526,7 @@ def monthly_trends(period: Period, *, now: dt.datetime | None = None) -> list[Mo
     attended = _bookings(period, now).filter(state=Booking.State.ATTENDED)
     for item in (
         _bookings(period, now).filter(_in_venue_district(period, to="lesson__"),
-                                           state__in=[Booking.State.ATTENDED, Booking.State.NO_SHOW])
+                                      state__in=[Booking.State.ATTENDED, Booking.State.NO_SHOW])
         .annotate(m=TruncMonth("lesson__starts_at", tzinfo=zone))
         .values("m")
         .annotate(
@@ -541,7 +537,7 @@ def monthly_trends(period: Period, *, now: dt.datetime | None = None) -> list[Mo
     ):
         row = rows[month_of(item["m"])]
         row.attendances, row.participants, row.no_shows = item["attendances"], item["participants"], item["no_shows"]
-    requests = _in_district(_requests(period), period)
+    requests = _requests(period)
     for item in requests.annotate(m=TruncMonth("created_at", tzinfo=zone)).values("m").annotate(n=Count("*")):
         rows[month_of(item["m"])].requests = item["n"]
     # First-time participants: learners who attended in the period (in the district, if one is
