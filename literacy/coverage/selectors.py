@@ -28,8 +28,22 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, Exists, F, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -61,12 +75,20 @@ class Period:
         """Exclusive: midnight after the last day."""
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=self.municipality.zone)
 
+    def midnight(self, day: dt.date) -> dt.datetime:
+        """The start of a local day in the municipality."""
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.municipality.zone)
+
     def months(self) -> list[dt.date]:
         months, month = [], self.start.replace(day=1)
         while month <= self.end:
             months.append(month)
-            month = (month + dt.timedelta(days=32)).replace(day=1)
+            month = _next_month(month)
         return months
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -96,13 +118,16 @@ def _held_lessons(period: Period, now: dt.datetime):
 
 
 def _bookings(period: Period, now: dt.datetime, *, cancelled: bool = False):
-    """Bookings in the held lessons of the period (with `cancelled`, in cancelled ones too), as a
-    join of two index-only scans: the municipality's bookings and the period's lessons. A booking
-    is always in its lesson's municipality; saying so on both sides lets PostgreSQL hash-join them
-    instead of probing the booking index once per lesson (or `lesson__in=<subquery>`)."""
-    return Booking.objects.filter(
-        _held(period, now, to="lesson__", cancelled=cancelled), municipality=period.municipality
-    )
+    """Bookings in the held lessons of the period (with `cancelled`, in cancelled ones too),
+    joined to them rather than `lesson__in=<subquery>`.
+
+    A booking is always in its lesson's municipality. Saying so for the booking too lets
+    PostgreSQL hash-join two index-only scans (the municipality's bookings, the period's lessons)
+    instead of probing the booking index once per lesson. SQLite, which keeps no statistics
+    unless told to, would instead walk the municipality's bookings once per lesson: there the
+    lessons lead and each finds its bookings by (lesson, state)."""
+    bookings = Booking.objects.filter(_held(period, now, to="lesson__", cancelled=cancelled))
+    return bookings.filter(municipality=period.municipality) if connection.vendor == "postgresql" else bookings
 
 
 def _requests(period: Period, *, where: bool = False):
@@ -505,47 +530,47 @@ def monthly_trends(period: Period, *, now: dt.datetime | None = None) -> list[Mo
     """Whole months from the period's first month to its last (partial months are counted as far
     as the period reaches). A first-time participant's first attended lesson ever is in that month."""
     now = now or timezone.now()
-    zone = period.municipality.zone
-    rows = {month: MonthRow(month=month) for month in period.months()}
+    months = period.months()
+    rows = [MonthRow(month=month) for month in months]
 
-    def month_of(value: dt.datetime) -> dt.date:
-        return value.astimezone(zone).date().replace(day=1)
+    def month_of(field: str) -> Case:
+        # The month's index by comparisons with local midnights, not a time-zone function per
+        # row (on SQLite, Django's month truncation is Python, called for every row). With one
+        # month it is a constant, and the queries below clear the models' ordering so that
+        # PostgreSQL does not sort a single-group aggregate by a column it does not group by.
+        return Case(
+            *[When(**{f"{field}__lt": period.midnight(later)}, then=Value(i)) for i, later in enumerate(months[1:])],
+            default=Value(len(months) - 1),
+        )
 
     held = _held_lessons(period, now).filter(_in_venue_district(period))
-    for item in (
-        held.annotate(m=TruncMonth("starts_at", tzinfo=zone))
-        .values("m")
-        .annotate(
-            lessons=Count("*"),
-            venues=Count("venue_id", distinct=True),
-            volunteers=Count("volunteer_id", distinct=True),
-        )
+    for item in held.order_by().values(m=month_of("starts_at")).annotate(
+        lessons=Count("*"), venues=Count("venue_id", distinct=True), volunteers=Count("volunteer_id", distinct=True),
     ):
-        row = rows[month_of(item["m"])]
+        row = rows[item["m"]]
         row.lessons_held, row.venues_used, row.volunteers_active = item["lessons"], item["venues"], item["volunteers"]
     attended = _bookings(period, now).filter(state=Booking.State.ATTENDED)
     for item in (
         _bookings(period, now).filter(_in_venue_district(period, to="lesson__"),
                                       state__in=[Booking.State.ATTENDED, Booking.State.NO_SHOW])
-        .annotate(m=TruncMonth("lesson__starts_at", tzinfo=zone))
-        .values("m")
+        .order_by()
+        .values(m=month_of("lesson__starts_at"))
         .annotate(
             attendances=Count("state", filter=Q(state=Booking.State.ATTENDED)),
             participants=Count("learner_id", distinct=True, filter=Q(state=Booking.State.ATTENDED)),
             no_shows=Count("state", filter=Q(state=Booking.State.NO_SHOW)),
         )
     ):
-        row = rows[month_of(item["m"])]
+        row = rows[item["m"]]
         row.attendances, row.participants, row.no_shows = item["attendances"], item["participants"], item["no_shows"]
-    requests = _requests(period)
-    for item in requests.annotate(m=TruncMonth("created_at", tzinfo=zone)).values("m").annotate(n=Count("*")):
-        rows[month_of(item["m"])].requests = item["n"]
+    for item in _requests(period).order_by().values(m=month_of("created_at")).annotate(n=Count("*")):
+        rows[item["m"]].requests = item["n"]
     # First-time participants: learners who attended in the period (in the district, if one is
     # chosen) and never before it in this municipality; the first lesson is their earliest in the
     # period, anywhere in the municipality. One query: NOT EXISTS reads each learner's own
-    # bookings, and the months are counted in the database (one column per month).
+    # bookings by (learner, state), and the months are counted in the database (a column each).
     earlier = Booking.objects.filter(
-        learner_id=OuterRef("learner_id"), municipality=period.municipality, state=Booking.State.ATTENDED,
+        learner_id=OuterRef("learner_id"), state=Booking.State.ATTENDED,
         lesson__municipality=period.municipality, lesson__starts_at__lt=period.starts_at,
     ).exclude(lesson__state=Lesson.State.CANCELLED)
     firsts = attended.values("learner_id").annotate(first=Min("lesson__starts_at")).filter(~Exists(earlier))
@@ -553,18 +578,14 @@ def monthly_trends(period: Period, *, now: dt.datetime | None = None) -> list[Mo
         firsts = firsts.filter(
             learner_id__in=attended.filter(lesson__venue__district=period.district).values("learner_id")
         )
-    def midnight(day: dt.date) -> dt.datetime:
-        return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-
-    months = list(rows)
     counts = firsts.aggregate(**{
-        f"m{i}": Count("learner_id", filter=Q(first__gte=midnight(month),
-                                              first__lt=midnight((month + dt.timedelta(days=32)).replace(day=1))))
+        f"m{i}": Count("learner_id", filter=Q(first__gte=period.midnight(month),
+                                              first__lt=period.midnight(_next_month(month))))
         for i, month in enumerate(months)
     })
-    for i, month in enumerate(months):
-        rows[month].first_time_participants = counts[f"m{i}"]
-    return list(rows.values())
+    for i, row in enumerate(rows):
+        row.first_time_participants = counts[f"m{i}"]
+    return rows
 
 
 def monthly_summary(*, municipality: Municipality, month: dt.date, now: dt.datetime | None = None) -> MonthRow:
