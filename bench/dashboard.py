@@ -73,9 +73,9 @@ def measure(*, municipality_id: int, baseline: dict | None = None, months: int =
     # Counted with an execute wrapper: the request's own start resets Django's query log.
     queries: list[str] = []
 
-    def count(execute, sql, params, many, context):
+    def count(execute, sql, sql_params, many, context):
         queries.append(sql)
-        return execute(sql, params, many, context)
+        return execute(sql, sql_params, many, context)
 
     with connection.execute_wrapper(count):
         page()
