@@ -68,12 +68,12 @@ class Period:
 
     @property
     def starts_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time.min, tzinfo=self.municipality.zone)
+        return self.midnight(self.start)
 
     @property
     def ends_at(self) -> dt.datetime:
         """Exclusive: midnight after the last day."""
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=self.municipality.zone)
+        return self.midnight(self.end + dt.timedelta(days=1))
 
     def midnight(self, day: dt.date) -> dt.datetime:
         """The start of a local day in the municipality."""
@@ -97,8 +97,7 @@ def ratio(part: float, whole: float) -> float | None:
 
 def _held(period: Period, now: dt.datetime, *, to: str = "", cancelled: bool = False) -> Q:
     """The lessons of the period that have started and were not cancelled (held), reached
-    through the relation `to` ("lesson__" from a booking); with `cancelled`, cancelled ones too.
-    The district, when one is chosen, is the venue's."""
+    through the relation `to` ("lesson__" from a booking); with `cancelled`, cancelled ones too."""
     condition = Q(**{
         f"{to}municipality": period.municipality,
         f"{to}starts_at__gte": period.starts_at,
@@ -110,6 +109,7 @@ def _held(period: Period, now: dt.datetime, *, to: str = "", cancelled: bool = F
 
 
 def _in_venue_district(period: Period, *, to: str = "") -> Q:
+    """A lesson is in the district of its venue (when the period names a district)."""
     return Q(**{f"{to}venue__district": period.district}) if period.district else Q()
 
 
