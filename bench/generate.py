@@ -245,7 +245,9 @@ def generate(*, scale: str, seed: int = 7) -> dict:
     def booking_rows():
         for j, (_, mid, starts, li) in enumerate(plan):
             past = starts < now
-            state = ("attended" if j % 10 else "no_show") if past else "booked"
+            # Every tenth lesson of each volunteer is a no-show (by j % 10, every lesson of the
+            # municipalities with index ≡ 0 mod 10 would have been, and the others none).
+            state = ("attended" if (j // n_vol) % 10 else "no_show") if past else "booked"
             yield {"id": first_booking + j, "municipality_id": mid, "learner_id": first_learner + li,
                    "lesson_id": first_lesson + j, "help_request_id": first_request + j, "code": f"{j % 1_000_000:06d}",
                    "state": state, "channel": "kiosk"}

@@ -10,6 +10,16 @@ def _row(name: str, result: dict, ratio_key: str, target: str, limit: float | No
             f"| {target} | {met} |")
 
 
+def _dashboard_row(result: dict | None, scale: str) -> list[str]:
+    """The coverage page (bench/dashboard.py): its target is absolute, for the prefecture scale."""
+    if result is None:
+        return []
+    met = ("met" if result["target_met"] else "**not met**") if scale == "prefecture" else "(prefecture only)"
+    return [f"| coverage page, one municipality, 12 months ({result['lessons_held_in_period']:,} lessons, "
+            f"{result['queries']} queries) | {result['p50_ms']:.1f} | {result['p95_ms']:.1f} | "
+            f"{result['ratio_p50_to_pk_p50']}× (p50) | {result['target']} | {met} |"]
+
+
 def render(*, runs: dict, machine: str, date: str) -> str:
     lines = [
         "## make bench: bookable times, matching, dispatcher",
@@ -37,6 +47,7 @@ def render(*, runs: dict, machine: str, date: str) -> str:
             f"{'met' if b['dispatcher']['target_met'] else '**not met**'} |",
             _row(f"matching one request over {b['matching_10k_volunteers']['volunteers']:,} volunteers",
                  b["matching_10k_volunteers"], "ratio_p50_to_pk_p50", "—", None),
+            *_dashboard_row(b.get("dashboard_coverage"), run["scale"]),
             "",
         ]
         lines += _feed_http_memory_lines(b)

@@ -84,6 +84,8 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
 
     dispatcher = measure_dispatcher(count=2000, batch=100, tag="suite")
 
+    from bench.dashboard import measure as measure_dashboard
+
     return {
         **http_feed_and_memory(municipality_ids, baseline),
         "dispatcher": dispatcher,
@@ -93,6 +95,7 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
                                "target": "p95 within 20x a primary-key fetch"},
         "matching_10k_volunteers": {**matching, "volunteers": len(volunteers),
                                     "ratio_p50_to_pk_p50": ratio(matching["p50_ms"], baseline["p50_ms"])},
+        "dashboard_coverage": measure_dashboard(municipality_id=municipality_ids[0], baseline=baseline),
     }
 
 

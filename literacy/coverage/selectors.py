@@ -10,6 +10,13 @@ Where is a number counted? Requests by the district they asked for (the venue's,
 learner's home district); lessons and bookings by the venue's district; learners served by their
 home district, else the venue's — coverage is about residents reached.
 No query here runs once per district, topic, volunteer or month.
+
+Speed at prefecture scale (docs/performance.md, "Dashboard"): every query starts from one
+municipality's rows of the period in a covering index (lesson: municipality, starts_at, …;
+booking: municipality, state, lesson, learner; request: municipality, created_at, …; learner:
+id, district), so PostgreSQL answers from the indexes without visiting the rows. That is why
+rows are counted with COUNT(*) or a column the index holds, never COUNT(id), and why bookings
+reach their lessons through a join (`_bookings`) rather than `lesson__in=<subquery>`.
 """
 
 from __future__ import annotations
@@ -21,8 +28,22 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, F, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import (
+    Aggregate,
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,37 +69,78 @@ class Period:
 
     @property
     def starts_at(self) -> dt.datetime:
-        return dt.datetime.combine(self.start, dt.time.min, tzinfo=self.municipality.zone)
+        return self.midnight(self.start)
 
     @property
     def ends_at(self) -> dt.datetime:
         """Exclusive: midnight after the last day."""
-        return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=self.municipality.zone)
+        return self.midnight(self.end + dt.timedelta(days=1))
+
+    def midnight(self, day: dt.date) -> dt.datetime:
+        """The start of a local day in the municipality."""
+        return dt.datetime.combine(day, dt.time.min, tzinfo=self.municipality.zone)
 
     def months(self) -> list[dt.date]:
         months, month = [], self.start.replace(day=1)
         while month <= self.end:
             months.append(month)
-            month = (month + dt.timedelta(days=32)).replace(day=1)
+            month = _next_month(month)
         return months
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
 
 def ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
+def _held(period: Period, now: dt.datetime, *, to: str = "", cancelled: bool = False) -> Q:
+    """The lessons of the period that have started and were not cancelled (held), reached
+    through the relation `to` ("lesson__" from a booking); with `cancelled`, cancelled ones too."""
+    condition = Q(**{
+        f"{to}municipality": period.municipality,
+        f"{to}starts_at__gte": period.starts_at,
+        f"{to}starts_at__lt": min(period.ends_at, now),
+    })
+    if not cancelled:
+        condition &= ~Q(**{f"{to}state": Lesson.State.CANCELLED})
+    return condition
+
+
+def _in_venue_district(period: Period, *, to: str = "") -> Q:
+    """A lesson is in the district of its venue (when the period names a district)."""
+    return Q(**{f"{to}venue__district": period.district}) if period.district else Q()
+
+
 def _held_lessons(period: Period, now: dt.datetime):
-    return Lesson.objects.filter(
-        municipality=period.municipality,
-        starts_at__gte=period.starts_at,
-        starts_at__lt=min(period.ends_at, now),
-    ).exclude(state=Lesson.State.CANCELLED)
+    return Lesson.objects.filter(_held(period, now))
 
 
-def _requests(period: Period):
-    return HelpRequest.objects.filter(
+def _bookings(period: Period, now: dt.datetime, *, cancelled: bool = False):
+    """Bookings in the held lessons of the period (with `cancelled`, in cancelled ones too),
+    joined to them rather than `lesson__in=<subquery>`.
+
+    A booking is always in its lesson's municipality. Saying so for the booking too lets
+    PostgreSQL hash-join two index-only scans (the municipality's bookings, the period's lessons)
+    instead of probing the booking index once per lesson. SQLite, which keeps no statistics
+    unless told to, would instead walk the municipality's bookings once per lesson: there the
+    lessons lead and each finds its bookings by (lesson, state)."""
+    bookings = Booking.objects.filter(_held(period, now, to="lesson__", cancelled=cancelled))
+    return bookings.filter(municipality=period.municipality) if connection.vendor == "postgresql" else bookings
+
+
+def _requests(period: Period, *, where: bool = False):
+    """Requests created in the period; with `where`, annotated with the district they count in
+    (the one asked for, else the learner's home district: only then joined to the learner), and
+    only that district's when the period names one."""
+    requests = HelpRequest.objects.filter(
         municipality=period.municipality, created_at__gte=period.starts_at, created_at__lt=period.ends_at
-    ).annotate(where=Coalesce("district_id", "learner__district_id"))
+    )
+    if where or period.district:
+        requests = requests.annotate(where=Coalesce("district_id", "learner__district_id"))
+    return requests.filter(where=period.district.pk) if period.district else requests
 
 
 class MedianDuration(Aggregate):
@@ -89,20 +151,38 @@ class MedianDuration(Aggregate):
     output_field = DurationField()
 
 
-def _median_time_to_match(period: Period) -> dict[int | None, float]:
-    """Hours from request to scheduled, median per district. PostgreSQL computes it in the
-    database (one row per district); SQLite has no percentile, so the durations come back and
-    the median is taken here — the same numbers, tested on both."""
-    matched = _requests(period).filter(state=HelpRequest.State.SCHEDULED, scheduled_at__isnull=False)
+@dataclass(frozen=True)
+class RequestCounts:
+    requests: int
+    matched: int
+    median_hours_to_match: float | None
+
+
+def _requests_by_district(period: Period) -> dict[int | None, RequestCounts]:
+    """Requests, matched ones and the median hours from request to scheduled, per district.
+    PostgreSQL does it in one pass (percentile_cont over the matched ones); SQLite has no
+    percentile, so the matched durations come back in a second query and the median is taken
+    here — the same numbers, tested on both."""
+    requests = _requests(period, where=True).values("where")
+    matched = Q(state=HelpRequest.State.SCHEDULED)
+    has_time = matched & Q(scheduled_at__isnull=False)
+    counts = {"n": Count("*"), "matched": Count("state", filter=matched)}
     if connection.vendor == "postgresql":
         return {
-            item["where"]: item["median"].total_seconds() / 3600
-            for item in matched.values("where").annotate(median=MedianDuration(F("scheduled_at") - F("created_at")))
+            item["where"]: RequestCounts(item["n"], item["matched"],
+                                         item["median"].total_seconds() / 3600 if item["median"] else None)
+            for item in requests.annotate(
+                **counts, median=MedianDuration(F("scheduled_at") - F("created_at"), filter=has_time)
+            )
         }
     hours: dict[int | None, list[float]] = defaultdict(list)
-    for where, created_at, scheduled_at in matched.values_list("where", "created_at", "scheduled_at"):
+    for where, created_at, scheduled_at in requests.filter(has_time).values_list("where", "created_at", "scheduled_at"):
         hours[where].append((scheduled_at - created_at).total_seconds() / 3600)
-    return {where: statistics.median(values) for where, values in hours.items()}
+    return {
+        item["where"]: RequestCounts(item["n"], item["matched"],
+                                     statistics.median(hours[item["where"]]) if hours[item["where"]] else None)
+        for item in requests.annotate(**counts)
+    }
 
 
 # --- by district -------------------------------------------------------------------------------
@@ -158,39 +238,29 @@ def coverage_by_district(period: Period, *, now: dt.datetime | None = None) -> l
             return rows[key]
         return unassigned if key is None and not period.district else None
 
-    for item in _requests(period).values("where").annotate(
-        n=Count("id"), matched=Count("id", filter=Q(state=HelpRequest.State.SCHEDULED))
-    ):
-        if (r := row(item["where"])) is not None:
-            r.requests, r.matched = item["n"], item["matched"]
-
-    for where, median in _median_time_to_match(period).items():
+    for where, counts in _requests_by_district(period).items():
         if (r := row(where)) is not None:
-            r.median_hours_to_match = median
+            r.requests, r.matched, r.median_hours_to_match = counts.requests, counts.matched, counts.median_hours_to_match
 
     held = _held_lessons(period, now)
-    for item in held.values("venue__district_id").annotate(n=Count("id")):
+    for item in held.values("venue__district_id").annotate(n=Count("*")):
         if (r := row(item["venue__district_id"])) is not None:
             r.lessons = item["n"]
 
     # Cancelled lessons are not held, but the bookings cancelled in them still count as cancelled.
-    bookings = Booking.objects.filter(
-        municipality=period.municipality,
-        lesson__starts_at__gte=period.starts_at,
-        lesson__starts_at__lt=min(period.ends_at, now),
-    ).exclude(state=Booking.State.WAITLISTED)
+    bookings = _bookings(period, now, cancelled=True).exclude(state=Booking.State.WAITLISTED)
     for item in bookings.values("lesson__venue__district_id").annotate(
-        n=Count("id"),
-        attended=Count("id", filter=Q(state=Booking.State.ATTENDED)),
-        no_shows=Count("id", filter=Q(state=Booking.State.NO_SHOW)),
-        cancelled=Count("id", filter=Q(state=Booking.State.CANCELLED)),
+        n=Count("*"),
+        attended=Count("state", filter=Q(state=Booking.State.ATTENDED)),
+        no_shows=Count("state", filter=Q(state=Booking.State.NO_SHOW)),
+        cancelled=Count("state", filter=Q(state=Booking.State.CANCELLED)),
     ):
         if (r := row(item["lesson__venue__district_id"])) is not None:
             r.bookings, r.attended = item["n"], item["attended"]
             r.no_shows, r.cancelled = item["no_shows"], item["cancelled"]
 
     for item in (
-        Booking.objects.filter(state=Booking.State.ATTENDED, lesson__in=held)
+        _bookings(period, now).filter(state=Booking.State.ATTENDED)
         .annotate(home=Coalesce("learner__district_id", "lesson__venue__district_id"))
         .values("home")
         .annotate(n=Count("learner_id", distinct=True))
@@ -238,15 +308,14 @@ def coverage_by_topic(period: Period, *, now: dt.datetime | None = None) -> list
     requests = _requests(period)
     lessons = _held_lessons(period, now)
     if period.district:
-        requests = requests.filter(where=period.district.pk)
         lessons = lessons.filter(venue__district=period.district)
     for item in requests.values("topic_id").annotate(
-        n=Count("id"), matched=Count("id", filter=Q(state=HelpRequest.State.SCHEDULED))
+        n=Count("*"), matched=Count("state", filter=Q(state=HelpRequest.State.SCHEDULED))
     ):
         if item["topic_id"] in rows:
             rows[item["topic_id"]].requests = item["n"]
             rows[item["topic_id"]].matched = item["matched"]
-    for item in lessons.values("topic_id").annotate(n=Count("id")):
+    for item in lessons.values("topic_id").annotate(n=Count("*")):
         if item["topic_id"] in rows:
             rows[item["topic_id"]].lessons = item["n"]
 
@@ -316,17 +385,32 @@ def volunteer_load(period: Period, *, now: dt.datetime | None = None) -> tuple[l
     """Approved volunteers (in the district: those who go there), with their lessons and hours
     in the period, offers answered, and active (a held lesson in the 60 days to the period's end)."""
     now = now or timezone.now()
+    reference = min(period.ends_at, now)
     volunteers = Volunteer.objects.filter(municipality=period.municipality, status=Volunteer.Status.APPROVED)
     if period.district:
         volunteers = volunteers.filter(districts=period.district)
-    rows = {v.pk: VolunteerRow(volunteer_id=v.pk, name=v.name) for v in volunteers.order_by("name_kana", "id")}
+    # Each volunteer's last held lesson (in any municipality): a few index entries of
+    # (volunteer, starts_at) read backwards per volunteer, not a MAX over all their lessons.
+    last = (
+        Lesson.objects.filter(volunteer=OuterRef("pk"), starts_at__lt=reference)
+        .exclude(state=Lesson.State.CANCELLED)
+        .order_by("-starts_at")
+        .values("starts_at")[:1]
+    )
+    rows = {
+        pk: VolunteerRow(volunteer_id=pk, name=name, last_lesson_at=last_lesson_at,
+                         active=last_lesson_at is not None and last_lesson_at >= reference - DORMANT_AFTER)
+        for pk, name, last_lesson_at in volunteers.annotate(last_lesson_at=Subquery(last))
+        .order_by("name_kana", "id").values_list("pk", "name", "last_lesson_at")
+    }
     ids = list(rows)
     for item in (
-        _held_lessons(period, now).filter(volunteer_id__in=ids)
+        _held_lessons(period, now)
         .values("volunteer_id")
-        .annotate(n=Count("id"), duration=Sum(F("ends_at") - F("starts_at")))
+        .annotate(n=Count("*"), duration=Sum(F("ends_at") - F("starts_at")))
     ):
-        row = rows[item["volunteer_id"]]
+        if (row := rows.get(item["volunteer_id"])) is None:
+            continue  # no longer approved, or not in the chosen district
         row.lessons = item["n"]
         row.hours = item["duration"].total_seconds() / 3600 if item["duration"] else 0.0
     answered = (Offer.State.ACCEPTED, Offer.State.DECLINED, Offer.State.EXPIRED)
@@ -340,16 +424,6 @@ def volunteer_load(period: Period, *, now: dt.datetime | None = None) -> tuple[l
     ):
         rows[item["volunteer_id"]].offers_answered = item["n"]
         rows[item["volunteer_id"]].offers_accepted = item["accepted"]
-    reference = min(period.ends_at, now)
-    for item in (
-        Lesson.objects.filter(volunteer_id__in=ids, starts_at__lt=reference)
-        .exclude(state=Lesson.State.CANCELLED)
-        .values("volunteer_id")
-        .annotate(last=Max("starts_at"))
-    ):
-        row = rows[item["volunteer_id"]]
-        row.last_lesson_at = item["last"]
-        row.active = item["last"] >= reference - DORMANT_AFTER
 
     result = list(rows.values())
     hours = [r.hours for r in result]
@@ -395,23 +469,29 @@ def outcomes(period: Period, *, now: dt.datetime | None = None) -> Outcomes:
     """Skills learners can now do on their own, per topic (from lesson reports), learners who came
     back, and the peer loop: learners who became volunteers."""
     now = now or timezone.now()
-    held = _held_lessons(period, now)
-    if period.district:
-        held = held.filter(venue__district=period.district)
     rows = {
         t.pk: SkillRow(topic_id=t.pk, name=t.display_name)
         for t in Topic.objects.filter(municipality=period.municipality).order_by("order", "id")
     }
-    reached = LearnerProgress.skills.through.objects.filter(learnerprogress__booking__lesson__in=held)
+    to = "learnerprogress__booking__lesson__"
+    reached = LearnerProgress.skills.through.objects.filter(
+        _held(period, now, to=to), _in_venue_district(period, to=to)
+    )
     for item in reached.values("skill__topic_id").annotate(
-        n=Count("id"), learners=Count("learnerprogress__learner_id", distinct=True)
+        n=Count("*"), learners=Count("learnerprogress__learner_id", distinct=True)
     ):
         if item["skill__topic_id"] in rows:
             rows[item["skill__topic_id"]].skills_reached = item["n"]
             rows[item["skill__topic_id"]].learners = item["learners"]
-    attended = Booking.objects.filter(state=Booking.State.ATTENDED, lesson__in=held)
-    per_learner = attended.values("learner_id").annotate(n=Count("id"))
-    could_teach = LearnerProgress.objects.filter(booking__lesson__in=held, could_teach=True)
+    attended = _bookings(period, now).filter(_in_venue_district(period, to="lesson__"), state=Booking.State.ATTENDED)
+    # Learners served and those who came twice or more, from one pass over the attended bookings.
+    learners = attended.values("learner_id").annotate(n=Count("*")).aggregate(
+        served=Count("learner_id"), repeat=Count("learner_id", filter=Q(n__gte=2))
+    )
+    could_teach = LearnerProgress.objects.filter(
+        _held(period, now, to="booking__lesson__"), _in_venue_district(period, to="booking__lesson__"),
+        could_teach=True,
+    )
     former = Volunteer.objects.filter(municipality=period.municipality, former_learner__isnull=False)
     if period.district:
         former = former.filter(former_learner__district=period.district)
@@ -421,8 +501,8 @@ def outcomes(period: Period, *, now: dt.datetime | None = None) -> Outcomes:
     )
     return Outcomes(
         skills=list(rows.values()),
-        learners_served=attended.values("learner_id").distinct().count(),
-        repeat_learners=per_learner.filter(n__gte=2).count(),
+        learners_served=learners["served"],
+        repeat_learners=learners["repeat"],
         could_teach=could_teach.values("learner_id").distinct().count(),
         became_volunteers=counts["total"],
         became_volunteers_in_period=counts["in_period"],
@@ -451,58 +531,62 @@ def monthly_trends(period: Period, *, now: dt.datetime | None = None) -> list[Mo
     """Whole months from the period's first month to its last (partial months are counted as far
     as the period reaches). A first-time participant's first attended lesson ever is in that month."""
     now = now or timezone.now()
-    zone = period.municipality.zone
-    rows = {month: MonthRow(month=month) for month in period.months()}
+    months = period.months()
+    rows = [MonthRow(month=month) for month in months]
 
-    def month_of(value: dt.datetime) -> dt.date:
-        return value.astimezone(zone).date().replace(day=1)
-
-    held = _held_lessons(period, now)
-    requests = _requests(period)
-    if period.district:
-        held = held.filter(venue__district=period.district)
-        requests = requests.filter(where=period.district.pk)
-    for item in (
-        held.annotate(m=TruncMonth("starts_at", tzinfo=zone))
-        .values("m")
-        .annotate(
-            lessons=Count("id"),
-            venues=Count("venue_id", distinct=True),
-            volunteers=Count("volunteer_id", distinct=True),
+    def month_of(field: str) -> Case:
+        # The month's index by comparisons with local midnights, not a time-zone function per
+        # row (on SQLite, Django's month truncation is Python, called for every row). With one
+        # month it is a constant, and the queries below clear the models' ordering so that
+        # PostgreSQL does not sort a single-group aggregate by a column it does not group by.
+        return Case(
+            *[When(**{f"{field}__lt": period.midnight(later)}, then=Value(i)) for i, later in enumerate(months[1:])],
+            default=Value(len(months) - 1),
         )
+
+    held = _held_lessons(period, now).filter(_in_venue_district(period))
+    for item in held.order_by().values(m=month_of("starts_at")).annotate(
+        lessons=Count("*"), venues=Count("venue_id", distinct=True), volunteers=Count("volunteer_id", distinct=True),
     ):
-        row = rows[month_of(item["m"])]
+        row = rows[item["m"]]
         row.lessons_held, row.venues_used, row.volunteers_active = item["lessons"], item["venues"], item["volunteers"]
+    attended = _bookings(period, now).filter(state=Booking.State.ATTENDED)
     for item in (
-        Booking.objects.filter(lesson__in=held, state__in=[Booking.State.ATTENDED, Booking.State.NO_SHOW])
-        .annotate(m=TruncMonth("lesson__starts_at", tzinfo=zone))
-        .values("m")
+        _bookings(period, now).filter(_in_venue_district(period, to="lesson__"),
+                                      state__in=[Booking.State.ATTENDED, Booking.State.NO_SHOW])
+        .order_by()
+        .values(m=month_of("lesson__starts_at"))
         .annotate(
-            attendances=Count("id", filter=Q(state=Booking.State.ATTENDED)),
+            attendances=Count("state", filter=Q(state=Booking.State.ATTENDED)),
             participants=Count("learner_id", distinct=True, filter=Q(state=Booking.State.ATTENDED)),
-            no_shows=Count("id", filter=Q(state=Booking.State.NO_SHOW)),
+            no_shows=Count("state", filter=Q(state=Booking.State.NO_SHOW)),
         )
     ):
-        row = rows[month_of(item["m"])]
+        row = rows[item["m"]]
         row.attendances, row.participants, row.no_shows = item["attendances"], item["participants"], item["no_shows"]
-    for item in requests.annotate(m=TruncMonth("created_at", tzinfo=zone)).values("m").annotate(n=Count("id")):
-        rows[month_of(item["m"])].requests = item["n"]
-    # First lessons ever, for the learners who attended in the period: one grouped query.
-    firsts = (
-        Booking.objects.filter(
-            municipality=period.municipality, state=Booking.State.ATTENDED,
-            learner_id__in=Booking.objects.filter(lesson__in=held, state=Booking.State.ATTENDED).values("learner_id"),
+    for item in _requests(period).order_by().values(m=month_of("created_at")).annotate(n=Count("*")):
+        rows[item["m"]].requests = item["n"]
+    # First-time participants: learners who attended in the period (in the district, if one is
+    # chosen) and never before it in this municipality; the first lesson is their earliest in the
+    # period, anywhere in the municipality. One query: NOT EXISTS reads each learner's own
+    # bookings by (learner, state), and the months are counted in the database (a column each).
+    earlier = Booking.objects.filter(
+        learner_id=OuterRef("learner_id"), state=Booking.State.ATTENDED,
+        lesson__municipality=period.municipality, lesson__starts_at__lt=period.starts_at,
+    ).exclude(lesson__state=Lesson.State.CANCELLED)
+    firsts = attended.values("learner_id").annotate(first=Min("lesson__starts_at")).filter(~Exists(earlier))
+    if period.district:
+        firsts = firsts.filter(
+            learner_id__in=attended.filter(lesson__venue__district=period.district).values("learner_id")
         )
-        .exclude(lesson__state=Lesson.State.CANCELLED)
-        .values("learner_id")
-        .annotate(first=Min("lesson__starts_at"))
-        .filter(first__gte=period.starts_at, first__lt=period.ends_at)
-    )
-    for item in firsts:
-        month = month_of(item["first"])
-        if month in rows:
-            rows[month].first_time_participants += 1
-    return list(rows.values())
+    counts = firsts.aggregate(**{
+        f"m{i}": Count("learner_id", filter=Q(first__gte=period.midnight(month),
+                                              first__lt=period.midnight(_next_month(month))))
+        for i, month in enumerate(months)
+    })
+    for i, row in enumerate(rows):
+        row.first_time_participants = counts[f"m{i}"]
+    return rows
 
 
 def monthly_summary(*, municipality: Municipality, month: dt.date, now: dt.datetime | None = None) -> MonthRow:

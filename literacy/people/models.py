@@ -108,6 +108,9 @@ class Learner(TimeStampedModel):
         indexes = [
             models.Index(fields=["municipality", "phone"]),
             models.Index(fields=["municipality", "name_kana"]),
+            # The coverage dashboard looks up the home district of every learner it counts (tens
+            # of thousands a year at prefecture scale): from this index alone, not the rows.
+            models.Index(fields=["id", "district"], name="learner_district_lookup"),
         ]
 
     def __str__(self) -> str:

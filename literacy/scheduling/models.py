@@ -63,8 +63,14 @@ class HelpRequest(TimeStampedModel):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["municipality", "state", "deadline"]),
-            models.Index(fields=["municipality", "created_at"]),
             models.Index(fields=["kiosk_device", "created_at"]),
+            # The coverage dashboard counts a municipality's requests of a period by district,
+            # topic and month from this index alone (no visit to the rows): every column it reads
+            # is in the key. It replaced (municipality, created_at), whose look-ups it still serves.
+            models.Index(
+                fields=["municipality", "created_at", "state", "topic", "district", "learner", "scheduled_at"],
+                name="help_request_period_cover",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -184,8 +190,14 @@ class Lesson(TimeStampedModel):
         indexes = [
             models.Index(fields=["volunteer", "starts_at"]),
             models.Index(fields=["venue", "starts_at"]),
-            models.Index(fields=["municipality", "starts_at"]),
             models.Index(fields=["municipality", "state", "starts_at"]),
+            # The coverage dashboard reads a municipality's lessons of a period from this index
+            # alone: by district, topic, volunteer and month, and joined to their bookings by id.
+            # It replaced (municipality, starts_at), whose look-ups it still serves.
+            models.Index(
+                fields=["municipality", "starts_at", "state", "venue", "topic", "volunteer", "ends_at", "id"],
+                name="lesson_period_cover",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +283,10 @@ class Booking(TimeStampedModel):
             models.Index(fields=["learner", "state"]),
             models.Index(fields=["municipality", "code"]),
             models.Index(fields=["kiosk_device", "created_at"]),
+            # The coverage dashboard joins a municipality's bookings (by state) to the lessons of
+            # a period: with this index both sides are index-only scans and PostgreSQL hash-joins
+            # them, instead of probing (lesson, state) once per lesson of the period.
+            models.Index(fields=["municipality", "state", "lesson", "learner"], name="booking_coverage_cover"),
         ]
 
     def __str__(self) -> str:

@@ -163,7 +163,7 @@ PINNED = {
     "GET api:learner-detail": 3,
     "GET api:message-list": 4,
     "GET api:message-detail": 3,
-    "GET api:coverage": 8,
+    "GET api:coverage": {"sqlite": 8, "postgresql": 7},
 }
 
 

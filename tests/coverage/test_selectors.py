@@ -6,6 +6,8 @@ import pytest
 
 from literacy.coverage import selectors
 from literacy.coverage.selectors import Period, gini
+from literacy.scheduling.models import Booking, Lesson
+from tests import factories
 
 
 @pytest.fixture
@@ -177,3 +179,30 @@ def test_median_of_an_even_count_is_the_mean_of_the_middle_two(world, november):
     rows = by_name(selectors.coverage_by_district(november))
     assert rows["上陽"].median_hours_to_match == 15.0
     assert rows["旧八女市"].median_hours_to_match == 2.0
+
+
+def test_first_time_in_a_district_is_the_first_lesson_anywhere_in_the_city(world):
+    # Q also came to L5 (Oct 20, 旧八女市). In 上陽 Q's first lesson there (Nov 10) is not a first
+    # time: the first lesson anywhere in the city was in October, in the other district.
+    factories.BookingFactory(lesson=world.l5, learner=world.q, state=Booking.State.ATTENDED)
+    in_b = Period(municipality=world.m, start=dt.date(2026, 10, 1), end=dt.date(2026, 11, 30), district=world.district_b)
+    october, november = selectors.monthly_trends(in_b)
+    assert (october.first_time_participants, november.first_time_participants) == (1, 0)
+    assert (october.participants, november.participants) == (0, 1)  # Q came to 上陽 only in November
+    november_only = Period(municipality=world.m, start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 30),
+                           district=world.district_b)
+    assert selectors.monthly_trends(november_only)[0].first_time_participants == 0
+
+
+def test_an_attendance_in_a_cancelled_lesson_is_not_a_first_time(world):
+    # Attendances recorded in cancelled lessons never count: U's in L4 (Nov 16) changes nothing,
+    # and Q's in a lesson cancelled on Oct 5 does not make Q's first lesson an October one.
+    factories.BookingFactory(lesson=world.l4, learner=world.u, state=Booking.State.ATTENDED)
+    cancelled_october = factories.LessonFactory(
+        municipality=world.m, volunteer=world.v2, venue=world.venue_a, topic=world.t1, starts_at=world.at(10, 5),
+        ends_at=world.at(10, 5, 11), state=Lesson.State.CANCELLED,
+    )
+    factories.BookingFactory(lesson=cancelled_october, learner=world.q, state=Booking.State.ATTENDED)
+    period = Period(municipality=world.m, start=dt.date(2026, 10, 1), end=dt.date(2026, 11, 30))
+    october, november = selectors.monthly_trends(period)
+    assert (october.first_time_participants, november.first_time_participants) == (1, 2)  # P; Q and U
