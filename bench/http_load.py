@@ -332,13 +332,18 @@ def run_bookings(base_url: str, world: World) -> LoadResult:
             (double_click if attempt.double_click else post)(attempt)
 
     threads = [threading.Thread(target=client, args=(attempts,)) for attempts in world.plan]
+    return LoadResult(outcomes=outcomes, seconds=_run_together(threads, start_line))
+
+
+def _run_together(threads: list[threading.Thread], start_line: threading.Barrier) -> float:
+    """Start the threads, let them go at once, and return the seconds until the last is done."""
     for thread in threads:
         thread.start()
     start_line.wait()
     started = time.perf_counter()
     for thread in threads:
         thread.join()
-    return LoadResult(outcomes=outcomes, seconds=time.perf_counter() - started)
+    return time.perf_counter() - started
 
 
 def hammer(base_url: str, *, path: str = "/healthz", clients: int, per_client: int) -> dict:
@@ -356,14 +361,7 @@ def hammer(base_url: str, *, path: str = "/healthz", clients: int, per_client: i
                 statuses[str(status)] += 1
                 samples.append(ms)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    start_line.wait()
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - started
+    seconds = _run_together([threading.Thread(target=client) for _ in range(clients)], start_line)
     return {"requests": clients * per_client, "seconds": round(seconds, 2),
             "requests_per_second": round(clients * per_client / seconds, 1), "statuses": dict(statuses),
             **_percentiles(samples)}
