@@ -135,7 +135,8 @@ TEMPLATES = [
 # SQLite by default (zero set-up); DATABASE_URL switches to PostgreSQL, which enforces the
 # exclusion constraint as well. On SQLite, writers take the lock at BEGIN (IMMEDIATE) and wait
 # for it (timeout), so concurrent bookings queue instead of failing with "database is locked".
-DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+# An empty DATABASE_URL (as `DATABASE_URL= make test` or an env file's blank line leaves it) is unset.
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
