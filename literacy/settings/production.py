@@ -16,6 +16,10 @@ def _required(name: str) -> str:
 
 
 SECRET_KEY = _required("SECRET_KEY")
+# PostgreSQL only: its exclusion constraint is what keeps a volunteer from two lessons at once
+# across gunicorn workers, and a forgotten DATABASE_URL must not quietly start on a SQLite file.
+if not _required("DATABASE_URL").startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) in production.")
 # Every gunicorn worker must count failed logins and API calls in the same place: Redis when
 # CACHE_URL says so, otherwise the database's cache table (manage.py createcachetable), never
 # one worker's memory.

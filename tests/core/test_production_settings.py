@@ -9,13 +9,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {
     "SECRET_KEY": "a-long-random-production-secret-key-for-the-deploy-check-0123456789abcdef",
     "ALLOWED_HOSTS": "oshieai.example.jp",
+    "DATABASE_URL": "postgres://oshieai@127.0.0.1:5432/oshieai",
     "DJANGO_SETTINGS_MODULE": "literacy.settings.production",
 }
 
 
 def manage(*args, env):
     # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests for their own process; a deployment never has it.
-    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "CACHE_URL")
+    dropped = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE",
+               "CACHE_URL")
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
                           capture_output=True, text=True, timeout=120)
@@ -35,6 +37,13 @@ def test_production_refuses_to_start_without_secret_key():
 def test_production_refuses_to_start_without_allowed_hosts():
     result = manage("check", env={k: v for k, v in SECRETS.items() if k != "ALLOWED_HOSTS"})
     assert result.returncode != 0 and "ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_postgresql():
+    result = manage("check", env={k: v for k, v in SECRETS.items() if k != "DATABASE_URL"})
+    assert result.returncode != 0 and "DATABASE_URL must be set" in result.stderr
+    result = manage("check", env={**SECRETS, "DATABASE_URL": "sqlite:///oshieai.sqlite3"})
+    assert result.returncode != 0 and "must point at PostgreSQL" in result.stderr
 
 
 CACHE_IN_USE = ("from django.conf import settings; from django.core.cache import caches; "
