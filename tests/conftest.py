@@ -68,3 +68,13 @@ requires_postgres = pytest.mark.skipif(
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture
+def admin_user(db, django_user_model, django_username_field):
+    """pytest-django's superuser, with two-factor authentication on: the admin lets no one in without it."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    user = django_user_model.objects.create_superuser(email="admin@example.com", password="password")
+    TOTP.activate(user, generate_totp_secret())
+    return user

@@ -4,9 +4,13 @@ Coordinators use the admin too, and they may see only their own municipalities' 
 superusers see everything.
 """
 
+from functools import wraps
+
 from allauth.account.decorators import secure_admin_login
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import admin
 from django.db.models import Model, QuerySet
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import InvalidPhoneNumber
@@ -15,9 +19,32 @@ from literacy.core.phones import parse_phone
 admin.site.site_header = _("教え合い 管理画面")
 admin.site.site_title = _("教え合い")
 admin.site.index_title = _("データの管理")
+
+
+def _two_factor_first(login_view):
+    """A staff member signed in without two-factor authentication is sent to set it up: the admin
+    shows every learner's personal data, and a password alone may have been stolen."""
+
+    @wraps(login_view)
+    def view(request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_staff and not is_mfa_enabled(request.user):
+            return redirect("mfa_activate_totp")
+        return login_view(request, *args, **kwargs)
+
+    return view
+
+
+_staff_may_enter = admin.site.has_permission
+
+
+def _staff_with_two_factor(request) -> bool:
+    return _staff_may_enter(request) and is_mfa_enabled(request.user)
+
+
 # The admin's own password form would skip allauth's failed-login limits and its two-factor
-# step: send everyone through the one login that has both.
-admin.site.login = secure_admin_login(admin.site.login)
+# step: send everyone through the one login that has both, and let no one in without it.
+admin.site.has_permission = _staff_with_two_factor
+admin.site.login = secure_admin_login(_two_factor_first(admin.site.login))
 
 WEEKDAY_LABELS = ("月", "火", "水", "木", "金", "土", "日")
 

@@ -16,6 +16,7 @@ from literacy.people.models import Learner, Volunteer
 from literacy.scheduling.admin import LessonAdmin
 from literacy.scheduling.models import Booking, Lesson
 from tests import factories
+from tests.coverage.conftest import with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,14 @@ def demo_city(clock):
 
 @pytest.fixture
 def superuser_client(demo_city, client):
-    client.force_login(User.objects.get(email=ADMIN_EMAIL))
+    client.force_login(with_two_factor(User.objects.get(email=ADMIN_EMAIL)))
     return client
+
+
+def with_two_factor(user):
+    """The admin lets no one in without two-factor authentication."""
+    with_totp(user)
+    return user
 
 
 def admin_url(model, view: str, *args) -> str:
@@ -110,7 +117,7 @@ def test_changelists_run_a_bounded_number_of_queries(superuser_client, django_as
 
 def test_a_coordinator_sees_only_their_own_city(demo_city, client):
     elsewhere = factories.LearnerFactory(name="久留米 太郎", phone="+819011112222")
-    client.force_login(User.objects.get(email=COORDINATOR_EMAIL))
+    client.force_login(with_two_factor(User.objects.get(email=COORDINATOR_EMAIL)))
     response = client.get(admin_url(Learner, "changelist"))
     assert response.status_code == 200
     shown = list(response.context["cl"].queryset)

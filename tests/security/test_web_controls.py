@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.urls import reverse
 from literacy.people.models import Learner
 from literacy.scheduling.models import Booking
 from tests import factories
+from tests.coverage.conftest import with_totp
 
 SCRIPT = "<script>alert(1)</script>"
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def superuser(db):
-    return factories.UserFactory(is_staff=True, is_superuser=True, email="root@example.jp")
+    user = factories.UserFactory(is_staff=True, is_superuser=True, email="root@example.jp")
+    with_totp(user)  # the admin lets no one in without two-factor authentication
+    return user
 
 
 @pytest.fixture
@@ -101,6 +105,20 @@ def test_repeated_failed_logins_lock_the_account_out_even_with_the_right_passwor
     response = client.post(reverse("account_login"), {"login": "coord@example.jp", "password": "pass-word-123"})
     assert "_auth_user_id" not in client.session
     assert response.status_code in (200, 429)
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up_and_see_no_admin_page(client, db, hostile_learner):
+    """A stolen staff password alone opens nothing: every admin page sends them to two-factor set-up."""
+    staff = factories.UserFactory(is_staff=True, is_superuser=True, email="nofactor@example.jp")
+    client.force_login(staff)
+    for url in (reverse("admin:index"), reverse("admin:people_learner_changelist"),
+                reverse("admin:people_learner_change", args=[hostile_learner.pk])):
+        response = client.get(url, follow=True)
+        # (allauth asks for the password again first when the sign-in was not just now)
+        assert reverse("mfa_activate_totp") in unquote(response.redirect_chain[-1][0]), url
+        assert hostile_learner.phone not in response.content.decode()
+    with_totp(staff)
+    assert client.get(reverse("admin:people_learner_changelist")).status_code == 200
 
 
 def test_the_admin_has_no_password_form_of_its_own(client, db):
