@@ -77,12 +77,15 @@ def bookable_times(
     earliest = now + dt.timedelta(hours=municipality.min_notice_hours)
     lesson_length = dt.timedelta(minutes=municipality.lesson_minutes)
 
-    venues_qs = Venue.objects.filter(municipality=municipality, is_active=True)
     if venue is not None:
-        venues_qs = venues_qs.filter(pk=venue.pk)
-    elif district is not None:
-        venues_qs = venues_qs.filter(Q(district=district) | Q(district__parent=district))
-    venues = {v.pk: v for v in venues_qs}
+        # The caller's venue, as loaded for this request: no second query for the same row.
+        active_here = venue.is_active and venue.municipality_id == municipality.pk
+        venues = {venue.pk: venue} if active_here else {}
+    else:
+        venues_qs = Venue.objects.filter(municipality=municipality, is_active=True)
+        if district is not None:
+            venues_qs = venues_qs.filter(Q(district=district) | Q(district__parent=district))
+        venues = {v.pk: v for v in venues_qs}
     if not venues or end_date < start_date:
         return []
 
@@ -104,13 +107,17 @@ def bookable_times(
         .only("volunteer_id", "venue_id", "weekday", "starts", "ends", "is_instant", "volunteer__weekly_cap")
     )
     volunteer_ids = {w.volunteer_id for w in windows}
+    windows_on: dict[int, list[Availability]] = defaultdict(list)
+    for window in windows:
+        windows_on[window.weekday].append(window)
 
     opening: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
     for hours in OpeningHours.objects.filter(venue_id__in=venues):
         opening[(hours.venue_id, hours.weekday)].append((hours.opens, hours.closes))
 
     days_off: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+    # Each volunteer's lessons by the local days they touch: a slot is checked against that day's only.
+    busy: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
     lessons_per_week: dict[tuple[int, dt.date], int] = defaultdict(int)
     if volunteer_ids:
         for exc in AvailabilityException.objects.filter(
@@ -123,8 +130,11 @@ def bookable_times(
             .overlapping(cap_start, cap_end)
             .values_list("volunteer_id", "starts_at", "ends_at")
         ):
-            busy[volunteer_id].append((starts_at, ends_at))
-            lessons_per_week[(volunteer_id, _week_start(timezone.localtime(starts_at, zone).date()))] += 1
+            first_day = timezone.localtime(starts_at, zone).date()
+            last_day = timezone.localtime(ends_at, zone).date()
+            for offset in range((last_day - first_day).days + 1):
+                busy[(volunteer_id, first_day + dt.timedelta(days=offset))].append((starts_at, ends_at))
+            lessons_per_week[(volunteer_id, _week_start(first_day))] += 1
 
     # New one-to-one lessons: (venue, start) -> free volunteers (and which of them are instant).
     free: dict[tuple[int, dt.datetime], dict[int, bool]] = defaultdict(dict)
@@ -132,9 +142,7 @@ def bookable_times(
     while day <= end_date:
         holiday = is_public_holiday(day)
         week = _week_start(day)
-        for window in windows:
-            if window.weekday != day.weekday():
-                continue
+        for window in windows_on.get(day.weekday(), ()):
             venue_obj = venues[window.venue_id]
             if holiday and not venue_obj.opens_on_holidays:
                 continue
@@ -147,10 +155,11 @@ def bookable_times(
                 start_time, end_time = max(window.starts, opens), min(window.ends, closes)
                 start = dt.datetime.combine(day, start_time, tzinfo=zone)
                 end = dt.datetime.combine(day, end_time, tzinfo=zone)
+                busy_today = busy.get((volunteer_id, day), ())
                 while start + lesson_length <= end:
                     slot_end = start + lesson_length
                     if start >= earliest and not any(
-                        b_start < slot_end and b_end > start for b_start, b_end in busy.get(volunteer_id, ())
+                        b_start < slot_end and b_end > start for b_start, b_end in busy_today
                     ):
                         already_instant = free[(window.venue_id, start)].get(volunteer_id, False)
                         free[(window.venue_id, start)][volunteer_id] = already_instant or window.is_instant

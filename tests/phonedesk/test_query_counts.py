@@ -82,11 +82,11 @@ PINNED = {
     "POST phonedesk:learner_create": 16,
     "GET phonedesk:learner": 12,
     "GET phonedesk:learner times": 21,
-    "POST phonedesk:learner_book": 76,
+    "POST phonedesk:learner_book": 75,
     "POST phonedesk:learner_note": 9,
     "POST phonedesk:booking_cancel": 66,
     "GET phonedesk:booking_move": 14,
-    "POST phonedesk:booking_move": 69,
+    "POST phonedesk:booking_move": 68,
 }
 
 

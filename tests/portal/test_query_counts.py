@@ -175,7 +175,7 @@ PINNED = {
     "GET portal:lessons": 6,
     "GET portal:lesson": 6,
     "GET portal:lesson_ics": 4,
-    "POST portal:lesson_cancel": 99,
+    "POST portal:lesson_cancel": 98,
     "GET portal:lesson_report": 8,
     "POST portal:lesson_report": 24,
     "POST portal:calendar_rotate": 6,

@@ -113,7 +113,7 @@ PINNED = {
     "POST voice_line:step topic": 8,
     "POST voice_line:step area": 19,
     "POST voice_line:step time": 6,
-    "POST voice_line:step confirm": 77,
+    "POST voice_line:step confirm": 76,
     "POST voice_line:step check": 5,
     "POST voice_line:step cancel": 39,
     "POST voice_line:step silence": 4,
