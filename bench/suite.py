@@ -14,6 +14,7 @@ import random
 import resource
 import sys
 import time
+import warnings
 
 
 def main() -> None:
@@ -24,6 +25,8 @@ def main() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "literacy.settings.local")
     os.environ.setdefault("DEBUG", "false")
+    # whitenoise looks for collected static files, which the measured pages do not need
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     import django
 
     django.setup()
@@ -44,6 +47,15 @@ def main() -> None:
     print(json.dumps(results, indent=2, ensure_ascii=False))
 
 
+def step(label: str, measure):
+    """Run one benchmark, saying what runs and how long it took (make bench shows its progress)."""
+    print(f"  {label} …", end=" ", flush=True)
+    started = time.perf_counter()
+    result = measure()
+    print(f"{time.perf_counter() - started:.1f} s", flush=True)
+    return result
+
+
 def run_benchmarks(municipality_ids: list[int]) -> dict:
     from django.utils import timezone
 
@@ -56,7 +68,8 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
 
     rng = random.Random(11)
     learner_ids = list(Learner.objects.filter(municipality_id__in=municipality_ids).values_list("id", flat=True)[:5000])
-    baseline = timed(lambda: Learner.objects.get(pk=rng.choice(learner_ids)), repeat=300)
+    baseline = step("primary-key fetch (the baseline)",
+                    lambda: timed(lambda: Learner.objects.get(pk=rng.choice(learner_ids)), repeat=300))
 
     # Bookable times: a topic at a venue over 14 days, at venues where volunteers teach it.
     lessons = list(Lesson.objects.filter(municipality_id__in=municipality_ids).select_related("venue", "topic")
@@ -72,20 +85,23 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
                                end_date=today + dt.timedelta(days=13))
         slot_counts.append(len(slots))
 
-    slots = timed(one_slots_query, repeat=100)
+    slots = step("bookable times over 14 days", lambda: timed(one_slots_query, repeat=100))
 
     # Matching one request over 10,000 volunteers (all approved volunteers, whatever their municipality).
     volunteers = list(Volunteer.objects.order_by("id")[:10_000])
     learner = Learner.objects.get(pk=learner_ids[0])
     venue = pairs[0][2]
-    matching = timed(lambda: rank_volunteers(volunteers=volunteers, learner=learner, venue=venue), repeat=5, warmup=1)
+    matching = step(f"matching over {len(volunteers):,} volunteers", lambda: timed(
+        lambda: rank_volunteers(volunteers=volunteers, learner=learner, venue=venue), repeat=5, warmup=1))
 
     from bench.dispatcher import measure as measure_dispatcher
 
-    dispatcher = measure_dispatcher(count=2000, batch=100, tag="suite")
+    dispatcher = step("the dispatcher", lambda: measure_dispatcher(count=2000, batch=100, tag="suite"))
 
     from bench.dashboard import measure as measure_dashboard
 
+    dashboard = step("the coverage dashboard", lambda: measure_dashboard(municipality_id=municipality_ids[0],
+                                                                          baseline=baseline))
     return {
         **http_feed_and_memory(municipality_ids, baseline),
         "dispatcher": dispatcher,
@@ -95,7 +111,7 @@ def run_benchmarks(municipality_ids: list[int]) -> dict:
                                "target": "p95 within 20x a primary-key fetch"},
         "matching_10k_volunteers": {**matching, "volunteers": len(volunteers),
                                     "ratio_p50_to_pk_p50": ratio(matching["p50_ms"], baseline["p50_ms"])},
-        "dashboard_coverage": measure_dashboard(municipality_id=municipality_ids[0], baseline=baseline),
+        "dashboard_coverage": dashboard,
     }
 
 
@@ -107,9 +123,11 @@ def http_feed_and_memory(municipality_ids: list[int], baseline: dict) -> dict:
     from bench.http_booking import measure_worker_memory
 
     return {
-        "calendar_feed_500": measure_feed(municipality_ids=municipality_ids, baseline=baseline),
-        "http_booking": measure_http_booking(municipality_id=municipality_ids[0]),
-        "worker_memory": measure_worker_memory(count=3000),
+        "calendar_feed_500": step("a calendar feed of 500 lessons",
+                                  lambda: measure_feed(municipality_ids=municipality_ids, baseline=baseline)),
+        "http_booking": step("booking over HTTP (gunicorn)",
+                             lambda: measure_http_booking(municipality_id=municipality_ids[0])),
+        "worker_memory": step("the worker's memory", lambda: measure_worker_memory(count=3000)),
     }
 
 
