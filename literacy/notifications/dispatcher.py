@@ -142,6 +142,20 @@ def dispatch_due(
     return report
 
 
+def dispatch_for(*, seconds: float, batch: int = 100, worker: str | None = None) -> DispatchReport:
+    """Claim batch after batch while they come back full, for at most about `seconds`: one
+    scheduled task drains a reminder burst instead of sending one batch per beat."""
+    worker = worker or worker_name()
+    total = DispatchReport()
+    stop_at = time.monotonic() + seconds
+    while True:
+        report = dispatch_due(batch=batch, worker=worker)
+        total.claimed += report.claimed
+        total.outcomes.update(report.outcomes)
+        if report.claimed < batch or time.monotonic() >= stop_at:
+            return total
+
+
 class _LazyProvider:
     """Build the SMS/voice provider only when a row needs it (an email-only batch never does)."""
 

@@ -64,7 +64,7 @@ def test_a_task_whose_database_is_away_retries_with_backoff(monkeypatch):
         calls.append(kwargs)
         raise OperationalError("the database system is starting up")
 
-    monkeypatch.setattr(tasks, "dispatch_due", database_away)
+    monkeypatch.setattr(tasks, "dispatch_for", database_away)
     task = tasks.dispatch_outbox
     assert OperationalError in tuple(getattr(task, "autoretry_for", ()))
     assert getattr(task, "retry_backoff", False)

@@ -88,3 +88,17 @@ def test_beat_runs_the_dispatcher_and_the_periodic_jobs():
     assert "notifications.dispatch_outbox" in scheduled
     jobs = {entry["args"][0] for entry in app.conf.beat_schedule.values() if entry["task"] == "notifications.run_job"}
     assert jobs == {job.name for job in periodic.JOBS} - {"dispatch_outbox"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("seconds", "claimed"), [(4.0, 10), (0.0, 3)])
+def test_one_dispatch_task_drains_full_batches_within_its_time(memory_outbox, seconds, claimed):
+    """Not one batch per beat: a burst of reminders is sent by the next task, not over minutes."""
+    from literacy.notifications.tasks import dispatch_outbox
+
+    municipality = factories.MunicipalityFactory(quiet_hours_end=dt.time(0, 0), quiet_hours_start=dt.time(23, 59, 59))
+    for n in range(10):
+        message_enqueue(municipality=municipality, channel="sms", kind=Message.Kind.LEARNER_CANCELLED,
+                        to="+819012345678", body=f"テスト{n}", idempotency_key=f"drain-{n}")
+    assert dispatch_outbox(batch=3, seconds=seconds)["claimed"] == claimed
+    assert len(memory_outbox) == claimed
