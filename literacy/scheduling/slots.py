@@ -105,6 +105,9 @@ def bookable_times(
         .exclude(volunteer_id__in=exclude_volunteer_ids)
         .select_related("volunteer")
         .only("volunteer_id", "venue_id", "weekday", "starts", "ends", "is_instant", "volunteer__weekly_cap")
+        # No model ordering: it joins the municipality (and more) only to sort rows this loop
+        # does not need sorted. The same holds for the queries below.
+        .order_by()
     )
     volunteer_ids = {w.volunteer_id for w in windows}
     windows_on: dict[int, list[Availability]] = defaultdict(list)
@@ -112,7 +115,7 @@ def bookable_times(
         windows_on[window.weekday].append(window)
 
     opening: dict[tuple[int, int], list[tuple[dt.time, dt.time]]] = defaultdict(list)
-    for hours in OpeningHours.objects.filter(venue_id__in=venues):
+    for hours in OpeningHours.objects.filter(venue_id__in=venues).order_by():
         opening[(hours.venue_id, hours.weekday)].append((hours.opens, hours.closes))
 
     days_off: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
@@ -122,12 +125,13 @@ def bookable_times(
     if volunteer_ids:
         for exc in AvailabilityException.objects.filter(
             volunteer_id__in=volunteer_ids, starts_on__lte=end_date, ends_on__gte=start_date
-        ):
+        ).order_by():
             days_off[exc.volunteer_id].append((exc.starts_on, exc.ends_on))
         for volunteer_id, starts_at, ends_at in (
             Lesson.objects.active()
             .filter(volunteer_id__in=volunteer_ids)
             .overlapping(cap_start, cap_end)
+            .order_by()
             .values_list("volunteer_id", "starts_at", "ends_at")
         ):
             first_day = timezone.localtime(starts_at, zone).date()
