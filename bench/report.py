@@ -22,7 +22,7 @@ def _dashboard_row(result: dict | None, scale: str) -> list[str]:
 
 def render(*, runs: dict, machine: str, date: str) -> str:
     lines = [
-        "## make bench: bookable times, matching, dispatcher",
+        "## make bench: every benchmark, one run",
         "",
         f"Measured by `make bench` on {date} ({machine}). Each figure is compared with a baseline taken in the",
         "same run on the same database, because these machines are noisy: the ratio is the result, the",
@@ -32,7 +32,7 @@ def render(*, runs: dict, machine: str, date: str) -> str:
     for label, run in runs.items():
         b = run["benchmarks"]
         lines += [
-            f"## {label} ({run['scale']}, {run['database']})",
+            f"### {label} ({run['scale']}, {run['database']})",
             "",
             f"Data generated in {run['generation_s']} s; peak memory of the benchmark process {run['peak_rss_mb']} MB.",
             "",

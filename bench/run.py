@@ -68,11 +68,30 @@ def replace_section(document: str, section: str) -> str:
     return document.rstrip() + "\n\n" + block
 
 
+def _memory_gib() -> int:
+    return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30)
+
+
+def _postgres_version() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://")) as conn:
+        return "PostgreSQL " + conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def _commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
 def write_report(runs: dict) -> None:
     from bench.report import render
 
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    text = render(runs=runs, machine=machine, date=dt.date.today().isoformat())  # noqa: DTZ011
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gib()} GiB, Python "
+               f"{platform.python_version()}, {_postgres_version()}, commit {_commit()}, load average "
+               f"{os.getloadavg()[0]:.1f} at the end")
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    text = render(runs=runs, machine=machine, date=when)
     target = ROOT / "docs" / "performance.md"
     target.write_text(replace_section(target.read_text() if target.exists() else "# Performance\n", text))
     print(f"\nWrote {target.relative_to(ROOT)}")
