@@ -4,29 +4,15 @@ import datetime as dt
 
 import pytest
 
-from literacy.notifications.providers import memory
 from tests import factories
 from tests.conftest import TOKYO
+from tests.notifications.conftest import DAYTIME, daytime, memory_outbox  # noqa: F401
 
-DAYTIME = dt.datetime(2026, 12, 7, 10, 0, tzinfo=TOKYO)
 LESSON_STARTS = dt.datetime(2026, 12, 9, 14, 0, tzinfo=TOKYO)
 
 
-@pytest.fixture(autouse=True)
-def memory_outbox():
-    memory.clear()
-    yield memory.outbox
-    memory.clear()
-
-
 @pytest.fixture
-def daytime(clock):
-    clock.move_to(DAYTIME)
-    return clock
-
-
-@pytest.fixture
-def confirmed_bookings(municipality, venue, topic, volunteer, daytime):
+def confirmed_bookings(municipality, venue, topic, volunteer, daytime):  # noqa: F811 (the fixture imported above)
     """Five learners booked into one class: each confirmation is an SMS due now."""
     from literacy.notifications import triggers
 

@@ -1,11 +1,9 @@
 """The dispatcher: claim with a lease, re-check, send outside the transaction, record."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from literacy.followups.models import FollowUp
 from literacy.notifications import triggers
@@ -15,6 +13,7 @@ from literacy.notifications.services import message_enqueue, message_resend
 from literacy.scheduling.services import booking_cancel, lesson_reschedule
 from tests import factories
 from tests.conftest import TOKYO, requires_postgres
+from tests.notifications.dispatch_threads import dispatch_from_threads
 
 K = Message.Kind
 
@@ -229,23 +228,7 @@ def test_resend_makes_a_new_row_and_keeps_the_history(municipality, daytime, mem
 def test_concurrent_dispatchers_never_send_twice(municipality, daytime, memory_outbox):
     for n in range(120):
         sms(municipality, key=f"bulk-{n}")
-    errors = []
-
-    def work(name):
-        try:
-            while dispatch_due(worker=name, batch=7).claimed:
-                pass
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert dispatch_from_threads(workers=6, batch=7) == []
     sent_ids = [s.message_id for s in memory_outbox]
     assert len(sent_ids) == 120 and len(set(sent_ids)) == 120
     assert Message.objects.filter(state="sent").count() == 120

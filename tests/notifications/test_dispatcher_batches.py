@@ -2,10 +2,8 @@
 and the lease still protects every row (interrupted batches, batches that run long, rows lost)."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from literacy.notifications import dispatcher, policy
 from literacy.notifications.dispatcher import claim_due, dispatch_due
@@ -15,6 +13,7 @@ from literacy.notifications.providers.memory import MemoryProvider
 from literacy.people.models import Channel
 from literacy.scheduling.models import HelpRequest, Offer
 from tests import factories
+from tests.notifications.dispatch_threads import dispatch_from_threads
 
 K = Message.Kind
 
@@ -214,22 +213,7 @@ def test_concurrent_batches_never_send_twice_on_this_database(memory_outbox):
     municipality = factories.MunicipalityFactory(jis_code="402109", slug="yame")
     with time_machine.travel(dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC), tick=False):  # 10:00 in Tokyo
         rows = due_sms(municipality, 90, "race")
-        errors = []
-
-        def work(name):
-            try:
-                while dispatch_due(worker=name, batch=10).claimed:
-                    pass
-            except Exception as exc:  # surfaced below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = dispatch_from_threads(workers=4, batch=10)
     assert errors == []
     sent_ids = [s.message_id for s in memory_outbox]
     assert sorted(sent_ids) == sorted(m.pk for m in rows)
