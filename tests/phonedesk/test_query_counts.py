@@ -81,12 +81,12 @@ PINNED = {
     "GET phonedesk:desk search": 7,
     "POST phonedesk:learner_create": 16,
     "GET phonedesk:learner": 12,
-    "GET phonedesk:learner times": 21,
-    "POST phonedesk:learner_book": 75,
+    "GET phonedesk:learner times": 19,
+    "POST phonedesk:learner_book": 72,
     "POST phonedesk:learner_note": 9,
     "POST phonedesk:booking_cancel": 66,
-    "GET phonedesk:booking_move": 14,
-    "POST phonedesk:booking_move": 68,
+    "GET phonedesk:booking_move": 12,
+    "POST phonedesk:booking_move": 65,
 }
 
 

@@ -4,6 +4,7 @@ exceptions, holidays, weekly caps and minimum notice."""
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -205,3 +206,85 @@ def test_property_times_lie_in_windows_and_never_overlap_lessons(municipality, t
         assert dt.time(9) <= start.time() and end.time() <= dt.time(17), "outside opening hours"
         if exception_day is not None:
             assert start.date() != MONDAY + dt.timedelta(days=exception_day)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    windows=st.lists(
+        st.tuples(st.integers(0, 1), st.integers(0, 6), st.integers(8, 16), st.integers(1, 4), st.booleans()),
+        min_size=1, max_size=6,
+    ),
+    lessons=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 13), st.integers(8, 19), st.integers(1, 6)),
+                     max_size=8),
+    weekly_caps=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    exception_day=st.one_of(st.none(), st.integers(0, 13)),
+    checked_days=st.lists(st.integers(0, 13), min_size=1, max_size=3, unique=True),
+)
+def test_property_find_slot_agrees_with_bookable_times(municipality, topic, venue, windows, lessons, weekly_caps,
+                                                        exception_day, checked_days):
+    """find_slot checks one time with narrowed queries; it must answer exactly as the list does,
+    for every listed time and for every other half hour of some days (two volunteers, caps,
+    lessons elsewhere in the week, a day off)."""
+    # Hypothesis runs every example in the same test transaction: each one rolls its rows back.
+    with transaction.atomic():
+        volunteers = [factories.VolunteerFactory(municipality=municipality, topics=[topic], weekly_cap=cap)
+                      for cap in weekly_caps]
+        for who, weekday, start_hour, hours, instant in windows:
+            factories.AvailabilityFactory(volunteer=volunteers[who], venue=venue, weekday=weekday,
+                                          starts=dt.time(start_hour), ends=dt.time(min(start_hour + hours, 23)),
+                                          is_instant=instant)
+        taken: dict[int, list] = {0: [], 1: []}
+        for who, day_offset, hour, half_hours in lessons:
+            start = local(MONDAY + dt.timedelta(days=day_offset), hour)
+            end = start + dt.timedelta(minutes=30 * half_hours)
+            if any(s < end and e > start for s, e in taken[who]):
+                continue
+            taken[who].append((start, end))
+            factories.LessonFactory(municipality=municipality, volunteer=volunteers[who], venue=venue, topic=topic,
+                                    starts_at=start, ends_at=end)
+        if exception_day is not None:
+            day = MONDAY + dt.timedelta(days=exception_day)
+            factories.AvailabilityExceptionFactory(volunteer=volunteers[0], starts_on=day, ends_on=day)
+
+        listed = {slot.starts_at: slot for slot in slots_for(municipality, topic, venue, MONDAY,
+                                                              MONDAY + dt.timedelta(days=13))}
+        candidates = set(listed) | {
+            local(MONDAY + dt.timedelta(days=d), hour, minute)
+            for d in checked_days for hour in range(8, 20) for minute in (0, 30)
+        }
+        for starts_at in sorted(candidates):
+            found = find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=starts_at, now=NOW)
+            expected = listed.get(starts_at)
+            assert found == expected, starts_at
+            if expected is not None:
+                assert (found.volunteer_ids, found.instant_volunteer_ids) == (expected.volunteer_ids,
+                                                                               expected.instant_volunteer_ids)
+        transaction.set_rollback(True)
+
+
+def test_find_slot_for_a_class_seat_looks_at_that_class_only(municipality, topic, venue, volunteer,
+                                                              django_assert_num_queries):
+    starts = local(MONDAY + dt.timedelta(days=3), 13)
+    lesson = factories.LessonFactory(municipality=municipality, volunteer=volunteer, venue=venue, topic=topic,
+                                     format=Lesson.Format.GROUP, seats=2, starts_at=starts,
+                                     ends_at=starts + dt.timedelta(hours=2))
+    factories.BookingFactory(lesson=lesson)
+    with django_assert_num_queries(1):
+        seat = find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=starts,
+                         lesson_id=lesson.pk, now=NOW)
+    assert (seat.lesson_id, seat.seats_left) == (lesson.pk, 1)
+    assert find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=starts + dt.timedelta(hours=1),
+                     lesson_id=lesson.pk, now=NOW) is None
+    factories.BookingFactory(lesson=lesson)
+    assert find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=starts, lesson_id=lesson.pk,
+                     now=NOW) is None
+
+
+def test_find_slot_reads_only_the_windows_covering_the_time(municipality, topic, venue, window,
+                                                            django_assert_num_queries):
+    start = local(MONDAY + dt.timedelta(days=1), 11)
+    with django_assert_num_queries(2):  # the windows covering it, then that week's lessons of their volunteers
+        assert find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=start, now=NOW)
+    with django_assert_num_queries(1):  # nobody's window covers Wednesday 11:00: no lessons to read
+        assert find_slot(municipality=municipality, topic=topic, venue=venue,
+                         starts_at=start + dt.timedelta(days=1), now=NOW) is None
