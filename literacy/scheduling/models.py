@@ -198,6 +198,15 @@ class Lesson(TimeStampedModel):
                 fields=["municipality", "starts_at", "state", "venue", "topic", "volunteer", "ends_at", "id"],
                 name="lesson_period_cover",
             ),
+            # A volunteer's lessons overlapping a period (bookable times, the overlap check):
+            # "ends after the period starts" bounds the scan to lessons not yet over, where
+            # (volunteer, starts_at) would read the volunteer's whole history. Index-only on
+            # PostgreSQL.
+            models.Index(fields=["volunteer", "ends_at"], include=["starts_at", "state"],
+                         name="lesson_volunteer_ends_cover"),
+            # Group classes and drop-in sessions at a venue, for their seats: few rows among many.
+            models.Index(fields=["venue", "starts_at"], condition=Q(format__in=["group", "drop_in"]),
+                         name="lesson_class_venue_time"),
         ]
 
     def __str__(self) -> str:
