@@ -146,8 +146,8 @@ PINNED = {
     "GET kiosk:reminder": 2,
     "POST kiosk:reminder": 5,
     "GET kiosk:confirm": 4,
-    "POST kiosk:confirm": 80,
-    "POST kiosk:confirm asking-volunteers": 106,
+    "POST kiosk:confirm": {"sqlite": 43, "postgresql": 42},
+    "POST kiosk:confirm asking-volunteers": 74,
     "GET kiosk:done": 3,
     "GET kiosk:check_phone": 1,
     "POST kiosk:check_phone": 5,
@@ -155,7 +155,7 @@ PINNED = {
     "POST kiosk:check_code": 11,
     "GET kiosk:check_booking": 3,
     "GET kiosk:check_cancel": 3,
-    "POST kiosk:check_cancel": 37,
+    "POST kiosk:check_cancel": 26,
 }
 
 
