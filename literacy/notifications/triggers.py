@@ -1,9 +1,10 @@
 """What scheduling tells the outbox. Called inside the service's transaction, so the messages
 are written atomically with the change that causes them (and vanish with it on rollback).
 
-Each function writes Message rows only; nothing here talks to the network. Call them after the
-change is saved (a rescheduled lesson's new `sequence` included): they read the current state.
-Calling one twice is harmless: every message has an idempotency key.
+Each function writes Message rows only, all of one call with one INSERT (outbox_batch); nothing
+here talks to the network. Call them after the change is saved (a rescheduled lesson's new
+`sequence` included): they read the current state. Calling one twice is harmless: every message
+has an idempotency key.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from django.utils.translation import gettext as _
 from literacy.notifications import compose, ical
 from literacy.notifications.compose import booking_key
 from literacy.notifications.models import Message
-from literacy.notifications.services import message_cancel_for_booking, message_enqueue, messages_cancel
+from literacy.notifications.services import (
+    message_cancel_for_booking,
+    message_enqueue,
+    messages_cancel,
+    outbox_batch,
+)
 
 if TYPE_CHECKING:
     from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
@@ -29,6 +35,7 @@ NOTICE_KINDS = (Message.Kind.LEARNER_CANCELLED, Message.Kind.VOLUNTEER_CANCELLED
                 Message.Kind.VOLUNTEER_INVITE_CANCEL)
 
 
+@outbox_batch()
 def booking_confirmed(*, booking: Booking) -> None:
     """A learner's place in a lesson is fixed: confirm to them, schedule their reminders."""
     lesson = booking.lesson
@@ -39,6 +46,7 @@ def booking_confirmed(*, booking: Booking) -> None:
     compose.learner_reminders(booking, now=timezone.now())
 
 
+@outbox_batch()
 def booking_pending(*, booking: Booking) -> None:
     """A learner chose a time that a volunteer must still accept: tell them who will call."""
     wish = booking.help_request
@@ -48,6 +56,7 @@ def booking_pending(*, booking: Booking) -> None:
     )
 
 
+@outbox_batch()
 def booking_cancelled(*, booking: Booking, by_learner: bool) -> None:
     """A booking was cancelled: cancel its pending reminders, tell the learner (and volunteer)."""
     message_cancel_for_booking(booking=booking, reason=_("予約がキャンセルされました"))
@@ -64,6 +73,7 @@ def booking_cancelled(*, booking: Booking, by_learner: bool) -> None:
         )
 
 
+@outbox_batch()
 def lesson_scheduled(*, lesson: Lesson) -> None:
     """A lesson was fixed: the volunteer gets a calendar invite and an SMS."""
     compose.volunteer_sms(
@@ -73,6 +83,7 @@ def lesson_scheduled(*, lesson: Lesson) -> None:
     compose.volunteer_invite(lesson=lesson, method=ical.REQUEST, key=f"lesson:{lesson.pk}:invite:{lesson.sequence}")
 
 
+@outbox_batch()
 def lesson_changed(*, lesson: Lesson) -> None:
     """A lesson moved: an updated invite (same UID, higher SEQUENCE), notices, fresh reminders."""
     messages_cancel(
@@ -97,6 +108,7 @@ def lesson_changed(*, lesson: Lesson) -> None:
     )
 
 
+@outbox_batch()
 def lesson_cancelled(*, lesson: Lesson) -> None:
     """A lesson was cancelled: METHOD:CANCEL to the volunteer, notices to its learners."""
     messages_cancel(
@@ -119,11 +131,13 @@ def lesson_cancelled(*, lesson: Lesson) -> None:
     compose.volunteer_invite(lesson=lesson, method=ical.CANCEL, key=f"lesson:{lesson.pk}:invite_cancel")
 
 
+@outbox_batch()
 def offer_created(*, offer: Offer) -> None:
     """A volunteer is offered a request: SMS/email with a signed link."""
     compose.offer_messages(offer)
 
 
+@outbox_batch()
 def request_escalated(*, help_request: HelpRequest) -> None:
     """No volunteer accepted in time: alert the coordinators."""
     learner = help_request.learner

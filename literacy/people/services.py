@@ -55,12 +55,16 @@ def learner_find_or_create(
 
     A phone number alone is not an identity: one landline may serve a couple, so the name is
     part of the key. Raises InvalidPhoneNumber, or SmsNotPossible when SMS is asked for a landline.
+    The learner comes back locked (found FOR UPDATE, or inserted by this transaction), with its
+    current values: inside the caller's transaction nobody else changes it until that ends.
     """
     parsed = parse_phone(phone)
     now = now or timezone.now()
     if reminder_channel == Learner.ReminderChannel.SMS and not parsed.can_receive_sms:
         raise SmsNotPossible()
-    learner = Learner.objects.filter(
+    # Locked here rather than by the UPDATE of last_active_at below (which locks it anyway), so
+    # that what the caller reads is what it holds.
+    learner = Learner.objects.select_for_update().filter(
         municipality=municipality, phone=parsed.e164, name_key=name_key(name)
     ).first()
     if learner is None:
@@ -76,30 +80,35 @@ def learner_find_or_create(
             consent_taken_by=consent_taken_by,
             created_channel=channel,
             needs_callback=needs_callback,
+            last_active_at=now,
         )
-        learner.full_clean(exclude=["name_key"], validate_unique=False)
+        # The municipality and the consent's author were handed in as rows; the unique key is
+        # the database's (handled below).
+        learner.full_clean(exclude=["name_key", "municipality", "consent_taken_by"], validate_unique=False)
         try:
             with transaction.atomic():
                 learner.save()
         except IntegrityError:
             # Another request created the same learner a moment ago: use theirs.
-            learner = Learner.objects.get(
+            learner = Learner.objects.select_for_update().get(
                 municipality=municipality, phone=parsed.e164, name_key=name_key(name)
             )
+            learner.last_active_at = now
+            learner.save(update_fields=["last_active_at"])
     else:
-        changed = []
+        changed = ["last_active_at"]
+        learner.last_active_at = now
         if reminder_channel and learner.reminder_channel != reminder_channel:
             learner.reminder_channel = reminder_channel
             changed.append("reminder_channel")
         if name_kana and not learner.name_kana:
             learner.name_kana = name_kana.strip()
             changed.append("name_kana")
-        if changed:
-            learner.save(update_fields=[*changed, "updated_at"])
+        if len(changed) > 1:
+            changed.append("updated_at")
+        learner.save(update_fields=changed)
     if proxy:
         learner_set_proxy(learner=learner, **proxy)
-    learner.last_active_at = now
-    learner.save(update_fields=["last_active_at"])
     return learner
 
 

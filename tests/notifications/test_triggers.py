@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from literacy.notifications import triggers
 from literacy.notifications.models import Message
+from literacy.notifications.services import message_enqueue, outbox_batch
 from literacy.scheduling.services import booking_cancel, lesson_cancel, lesson_reschedule
 from tests import factories
 from tests.conftest import TOKYO
@@ -167,3 +169,45 @@ def test_escalation_alerts_every_coordinator(municipality, topic, venue, learner
     triggers.request_escalated(help_request=request)
     alert = Message.objects.get(kind=K.COORDINATOR_ALERT)
     assert alert.to == coordinator.email and "長谷川" in alert.body
+
+
+@pytest.mark.django_db
+def test_a_trigger_writes_its_rows_with_one_insert_and_twice_is_harmless(booking):
+    with CaptureQueriesContext(connection) as captured:
+        triggers.booking_confirmed(booking=booking)
+    inserts = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and "notifications_message" in inserts[0]
+    first = kinds(booking=booking)
+    assert len(first) == 3
+    triggers.booking_confirmed(booking=booking)
+    assert kinds(booking=booking) == first
+
+
+@pytest.mark.django_db
+def test_a_batch_keeps_the_row_already_written_under_a_key(booking):
+    triggers.booking_confirmed(booking=booking)
+    confirmation = Message.objects.get(booking=booking, kind=K.LEARNER_CONFIRMATION)
+    Message.objects.filter(pk=confirmation.pk).update(body="already sent", state=Message.State.SENT)
+    triggers.booking_confirmed(booking=booking)
+    confirmation.refresh_from_db()
+    assert (confirmation.body, confirmation.state) == ("already sent", Message.State.SENT)
+    assert Message.objects.filter(booking=booking).count() == 3
+
+
+@pytest.mark.django_db
+def test_in_a_batch_the_first_row_under_a_key_wins_and_an_error_writes_nothing(booking, municipality):
+    def enqueue(body):
+        return message_enqueue(municipality=municipality, channel="sms", kind=K.LEARNER_PENDING, to="+819012345678",
+                               body=body, idempotency_key="batch-test")
+
+    with outbox_batch():
+        enqueue("first")
+        enqueue("second")
+        assert not Message.objects.filter(idempotency_key="batch-test").exists()  # written when the batch ends
+    assert list(Message.objects.filter(idempotency_key="batch-test").values_list("body", flat=True)) == ["first"]
+
+    with pytest.raises(RuntimeError), outbox_batch():
+        message_enqueue(municipality=municipality, channel="sms", kind=K.LEARNER_PENDING, to="+819012345678",
+                        body="lost", idempotency_key="batch-test-2")
+        raise RuntimeError
+    assert not Message.objects.filter(idempotency_key="batch-test-2").exists()

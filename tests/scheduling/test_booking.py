@@ -3,6 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
 from literacy.core.errors import (
     InvalidPhoneNumber,
@@ -11,6 +14,7 @@ from literacy.core.errors import (
     SlotTaken,
     SmsNotPossible,
 )
+from literacy.notifications.models import Message
 from literacy.people.models import Learner
 from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
 from literacy.scheduling.services import (
@@ -209,3 +213,34 @@ def test_move_to_taken_time_changes_nothing(municipality, topic, venue, instant_
 def test_learner_confirmation(municipality, topic, venue, instant_window, clock):
     booking = book(municipality, topic, venue, at(10)).booking
     assert booking_confirm_by_learner(booking=booking, now=NOW).learner_confirmed_at == NOW
+
+
+def _outbox_inserts(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith("INSERT") and "notifications_message" in q["sql"]]
+
+
+def test_an_instant_booking_writes_its_outbox_with_one_insert(municipality, topic, venue, instant_window, clock):
+    # The volunteer's text and invite and the learner's confirmation and reminders: one statement.
+    with CaptureQueriesContext(connection) as captured:
+        result = book(municipality, topic, venue, at(10))
+    assert len(_outbox_inserts(captured)) == 1
+    lesson = result.booking.lesson
+    assert sorted(Message.objects.filter(Q(booking=result.booking) | Q(lesson=lesson)).values_list("kind", flat=True)) == [
+        "learner_confirmation", "learner_reminder_morning", "volunteer_confirmation", "volunteer_invite",
+    ]
+
+
+def test_a_class_seat_writes_its_outbox_with_one_insert(municipality, topic, venue, group_class, clock):
+    with CaptureQueriesContext(connection) as captured:
+        result = book(municipality, topic, venue, group_class.starts_at, lesson_id=group_class.pk)
+    assert len(_outbox_inserts(captured)) == 1
+    assert Message.objects.filter(booking=result.booking).count() >= 1
+
+
+def test_a_booking_by_a_new_learner_does_not_look_the_learner_up_twice(municipality, topic, venue, instant_window, clock):
+    # learner_find_or_create hands the learner back locked: no second SELECT … FOR UPDATE of it.
+    with CaptureQueriesContext(connection) as captured:
+        book(municipality, topic, venue, at(10))
+    learner_reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "people_learner"')]
+    assert len(learner_reads) == 1
+    assert Learner.objects.get().last_active_at is not None

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from literacy.core.errors import (
@@ -19,6 +20,7 @@ from literacy.core.errors import (
 )
 from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_limit_alert_open
 from literacy.notifications import triggers
+from literacy.notifications.services import outbox_batch
 from literacy.people.models import Learner, Volunteer
 from literacy.people.services import learner_find_or_create
 from literacy.scheduling.codes import new_booking_code
@@ -131,15 +133,17 @@ def _booking_create(
     if kiosk_device is not None:
         # Before anything is written, the learner included. Lock order: device, learner, lesson.
         kiosk_booking_allow(device=kiosk_device, now=now)
+    # Lock order everywhere: learner, then lesson. A double click waits here for the first click,
+    # then finds the first click's booking under the same idempotency key.
     if learner is None:
+        # Comes back locked, with its current values.
         learner = learner_find_or_create(
             municipality=municipality, phone=learner_details.phone, name=learner_details.name,
             name_kana=learner_details.name_kana, reminder_channel=learner_details.reminder_channel,
             channel=channel, consent_taken_by=entered_by, proxy=learner_details.proxy, now=now,
         )
-    # Lock order everywhere: learner, then lesson. A double click waits here for the first click,
-    # then finds the first click's booking under the same idempotency key.
-    learner = Learner.objects.select_for_update().get(pk=learner.pk)
+    else:
+        learner = Learner.objects.select_for_update().get(pk=learner.pk)
     if idempotency_key and Booking.objects.filter(municipality=municipality, idempotency_key=idempotency_key).exists():
         raise _IdempotentReplay()
     booking = Booking(
@@ -151,6 +155,10 @@ def _booking_create(
         lesson = Lesson.objects.select_for_update().get(pk=lesson_id, municipality=municipality, topic=topic)
         if lesson.state != Lesson.State.SCHEDULED or lesson.starts_at != starts_at:
             raise SlotTaken()
+        # The messages name the topic and the place: rows the caller already holds.
+        lesson.topic = topic
+        if lesson.venue_id == venue.pk:
+            lesson.venue = venue
         _refuse_if_learner_busy(learner=learner, starts_at=lesson.starts_at, ends_at=lesson.ends_at)
         taken = lesson.bookings.holding_seat().count()
         if taken >= lesson.seats:
@@ -177,8 +185,9 @@ def _booking_create(
         )
         booking.state = Booking.State.BOOKED
         _insert_booking(booking)
-        triggers.lesson_scheduled(lesson=booking.lesson)
-        triggers.booking_confirmed(booking=booking)
+        with outbox_batch():  # the volunteer's and the learner's messages, one INSERT
+            triggers.lesson_scheduled(lesson=booking.lesson)
+            triggers.booking_confirmed(booking=booking)
         return BookingResult(booking=booking, created=True)
 
     # Not instant: a volunteer must accept. The learner gets their code now and hears by the deadline.
@@ -198,7 +207,11 @@ def _booking_create(
 def _lesson_for_instant_slot(*, municipality, topic, venue, slot: Slot, learner, channel, now) -> Lesson:
     """Give the lesson to the best-ranked instant volunteer; if a racer took them a moment ago
     (the database refuses the overlap), try the next one."""
-    volunteers = list(Volunteer.objects.filter(pk__in=slot.instant_volunteer_ids))
+    # With the account (the invite goes to its email) and the municipality the caller holds.
+    volunteers = list(Volunteer.objects.filter(pk__in=slot.instant_volunteer_ids).select_related("user"))
+    for volunteer in volunteers:
+        if volunteer.municipality_id == municipality.pk:
+            volunteer.municipality = municipality
     for candidate in rank_volunteers(volunteers=volunteers, learner=learner, venue=venue, now=now):
         try:
             lesson = insert_lesson(
@@ -226,7 +239,7 @@ def _lesson_for_instant_slot(*, municipality, topic, venue, slot: Slot, learner,
 def help_request_for_instant(*, municipality, learner, topic, venue, lesson: Lesson, channel, now) -> HelpRequest:
     """The request behind an instantly confirmed lesson: already scheduled, for the statistics."""
     help_request = HelpRequest(
-        municipality=municipality, learner=learner, topic=topic, venue=venue, district=venue.district,
+        municipality=municipality, learner=learner, topic=topic, venue=venue, district_id=venue.district_id,
         wanted_starts_at=lesson.starts_at, wanted_ends_at=lesson.ends_at, channel=channel,
         deadline=now, state=HelpRequest.State.SCHEDULED, lesson=lesson, scheduled_at=now,
     )
@@ -235,16 +248,12 @@ def help_request_for_instant(*, municipality, learner, topic, venue, lesson: Les
 
 
 def _refuse_if_learner_busy(*, learner: Learner, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
-    busy = (
-        Booking.objects.active()
-        .filter(learner=learner, lesson__starts_at__lt=ends_at, lesson__ends_at__gt=starts_at)
-        .exists()
-        or Booking.objects.filter(
-            learner=learner, state=Booking.State.PENDING,
-            help_request__wanted_starts_at__lt=ends_at, help_request__wanted_ends_at__gt=starts_at,
-        ).exists()
+    in_lesson = Q(state__in=Booking.ACTIVE_STATES, lesson__starts_at__lt=ends_at, lesson__ends_at__gt=starts_at)
+    waiting = Q(
+        state=Booking.State.PENDING,
+        help_request__wanted_starts_at__lt=ends_at, help_request__wanted_ends_at__gt=starts_at,
     )
-    if busy:
+    if Booking.objects.filter(in_lesson | waiting, learner=learner).exists():
         raise LearnerAlreadyBooked()
 
 
