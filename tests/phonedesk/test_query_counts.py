@@ -81,12 +81,12 @@ PINNED = {
     "GET phonedesk:desk search": 7,
     "POST phonedesk:learner_create": 13,
     "GET phonedesk:learner": 12,
-    "GET phonedesk:learner times": 21,
-    "POST phonedesk:learner_book": {"sqlite": 41, "postgresql": 40},
+    "GET phonedesk:learner times": 19,
+    "POST phonedesk:learner_book": {"sqlite": 38, "postgresql": 37},
     "POST phonedesk:learner_note": 9,
     "POST phonedesk:booking_cancel": 41,
-    "GET phonedesk:booking_move": 14,
-    "POST phonedesk:booking_move": {"sqlite": 38, "postgresql": 37},
+    "GET phonedesk:booking_move": 12,
+    "POST phonedesk:booking_move": {"sqlite": 35, "postgresql": 34},
 }
 
 
