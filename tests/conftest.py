@@ -3,11 +3,13 @@
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, connections
 
 from tests import factories
 
@@ -68,6 +70,24 @@ requires_postgres = pytest.mark.skipif(
 
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@contextmanager
+def sync_playwright() -> Iterator:
+    """Playwright's sync API, closing the database connections the test used while it ran.
+
+    While it is open, Playwright marks an asyncio loop as running in this thread, and Django then
+    keeps this thread's database connections apart from the usual ones (they are thread-critical
+    locals, kept per context under a running loop). Whatever the test and its fixtures did in the
+    database meanwhile went through a connection that nothing else closes: left open, it outlives
+    the test and PostgreSQL refuses to drop the test database at the end of the run."""
+    from playwright.sync_api import sync_playwright as playwright_sync_api
+
+    with playwright_sync_api() as playwright:
+        try:
+            yield playwright
+        finally:
+            connections.close_all()
 
 
 @pytest.fixture

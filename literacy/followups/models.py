@@ -17,6 +17,7 @@ class FollowUp(models.Model):
         POSSIBLE_TEACHER = "possible_teacher", _("教える側になれそうな方")
         LESSON_FOLLOW_UP = "lesson_follow_up", _("レッスン後のフォロー")
         KIOSK_LIMIT = "kiosk_limit", _("予約が多すぎるキオスク端末")
+        CALL_LIMIT = "call_limit", _("自動音声に電話が多すぎる番号")
 
     class State(models.TextChoices):
         OPEN = "open", _("対応待ち")
@@ -80,6 +81,12 @@ class FollowUp(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "kiosk_device"], condition=Q(state="open", kiosk_device__isnull=False),
                 name="followup_open_once_per_kiosk",
+            ),
+            # A number over the voice line's call limit alerts once, however long it keeps calling;
+            # the withheld bucket (no number: caller_phone "") alerts once per municipality.
+            models.UniqueConstraint(
+                fields=["municipality", "caller_phone"], condition=Q(state="open", kind="call_limit"),
+                name="followup_open_once_per_calling_number",
             ),
             models.CheckConstraint(
                 condition=Q(state="open") | (Q(closed_at__isnull=False) & ~Q(outcome="")),

@@ -24,16 +24,14 @@ from literacy.people.models import Learner
 from literacy.places.models import District, Municipality, Venue
 from literacy.scheduling.models import Booking
 from literacy.scheduling.slots import bookable_times, is_public_holiday
-from literacy.telephony.call_limits import caller_over_limit
+from literacy.telephony.call_limits import call_limit_check
 from literacy.telephony.call_sessions import (
-    WITHHELD,
     call_session_end,
     call_session_miss,
     call_session_move,
     call_session_set_learner,
     call_session_start,
     caller_e164,
-    caller_key_of,
     voice_booking_cancel,
     voice_booking_create,
     voicemail_record,
@@ -456,10 +454,12 @@ def voice_incoming(request: HttpRequest) -> HttpResponse:
             response.hangup()
             return _twiml(response)
         call_sid, from_number = request.POST.get("CallSid", ""), request.POST.get("From", "")
-        if caller_over_limit(municipality=municipality, from_number=from_number, call_sid=call_sid):
-            # Nothing is written for a refused call, so a flood does not grow the table either.
+        count = call_limit_check(municipality=municipality, from_number=from_number, call_sid=call_sid)
+        if count.over_limit:
+            # No session is written for a refused call, so a flood does not grow the table; the only
+            # write is the coordinators' one case for the number, at most once a day.
             logger.warning("voice call refused: caller over the call limit (municipality %s)", municipality.pk)
-            return _twiml(_too_many_calls(withheld=caller_key_of(from_number) == WITHHELD))
+            return _twiml(_too_many_calls(withheld=count.withheld))
         session = call_session_start(call_sid=call_sid, municipality=municipality, from_number=from_number)
         greeting = _("お電話ありがとうございます。%(program)sです。") % {"program": municipality.program_name}
         return _twiml(_enter_menu(request, session, before=[greeting]))

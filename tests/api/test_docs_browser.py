@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.conftest import chromium_path
+from tests.conftest import chromium_path, sync_playwright
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
@@ -20,8 +20,6 @@ def test_swagger_ui_renders_from_local_assets(live_server):
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail("REQUIRE_BROWSER=1 but no Chromium found")
         pytest.skip("no Chromium installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
     outside: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=BROWSER_ARGS)

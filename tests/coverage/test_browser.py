@@ -21,7 +21,7 @@ from literacy.notifications.models import Message
 from literacy.people.models import Learner
 from literacy.scheduling.models import Booking, HelpRequest, Lesson
 from tests import factories
-from tests.conftest import chromium_path
+from tests.conftest import chromium_path, sync_playwright
 
 from .conftest import with_totp
 
@@ -80,8 +80,6 @@ def city(transactional_db):
 
 @pytest.fixture
 def page(live_server):
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path() or "/usr/bin/chromium",
                                              args=BROWSER_ARGS)

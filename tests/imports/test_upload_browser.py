@@ -8,7 +8,7 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from literacy.places.models import District
-from tests.conftest import chromium_path
+from tests.conftest import chromium_path, sync_playwright
 from tests.imports.spreadsheets import spreadsheet
 from tests.imports.test_import_kinds import DISTRICTS
 
@@ -25,8 +25,6 @@ pytestmark = [
 
 @pytest.fixture
 def page(live_server, coordinator, transactional_db):
-    from playwright.sync_api import sync_playwright
-
     Authenticator.objects.create(user=coordinator, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
     client = Client()
     client.force_login(coordinator)

@@ -17,7 +17,7 @@ from literacy.scheduling.models import Booking
 from literacy.scheduling.services import LearnerDetails, booking_create
 from literacy.scheduling.slots import bookable_times
 from tests import factories
-from tests.conftest import chromium_path
+from tests.conftest import chromium_path, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain sync calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -48,8 +48,6 @@ TOPICS = [
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=chromium_path() or "/usr/bin/chromium",

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from literacy.scheduling.models import Booking
 from tests import factories
-from tests.conftest import NOW, chromium_path
+from tests.conftest import NOW, chromium_path, sync_playwright
 from tests.phonedesk.conftest import enable_totp
 
 # Playwright's sync API runs an event loop in this thread; Django must still be allowed to query.
@@ -38,8 +38,6 @@ def ticking_clock():
 
 @pytest.fixture
 def page(live_server, client, ticking_clock):
-    from playwright.sync_api import sync_playwright
-
     municipality = factories.MunicipalityFactory(jis_code="402109", name="八女市", name_en="Yame", slug="yame")
     user = factories.CoordinatorFactory(municipality=municipality, email="desk@example.jp")
     enable_totp(user)

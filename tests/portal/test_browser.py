@@ -17,7 +17,7 @@ from literacy.scheduling.models import Lesson, LessonReport
 from literacy.scheduling.services import LearnerDetails, booking_create
 from literacy.scheduling.slots import is_public_holiday
 from tests import factories
-from tests.conftest import TOKYO, chromium_path
+from tests.conftest import TOKYO, chromium_path, sync_playwright
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
 
@@ -34,8 +34,6 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail("REQUIRE_BROWSER=1 but no chromium found")
         pytest.skip("no chromium on this machine (install Debian's chromium; REQUIRE_BROWSER=1 makes this fail)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=LAUNCH_ARGS)
         yield browser

@@ -55,7 +55,8 @@ def busy_line(m, district, venue, topic, volunteer, size):
 def line(request, client, clock, settings, municipality, district, venue, topic, volunteer):
     settings.TWILIO_AUTH_TOKEN = TOKEN
     messages = busy_line(municipality, district, venue, topic, volunteer, request.param)
-    return SimpleNamespace(call=Call(client, caller=CALLER), sms=messages[0], voice=messages[1], twiml=None)
+    return SimpleNamespace(call=Call(client, caller=CALLER), sms=messages[0], voice=messages[1], twiml=None,
+                           settings=settings)
 
 
 def answered(*keys):
@@ -65,6 +66,21 @@ def answered(*keys):
         for key in keys:
             w.twiml = w.call.press(w.twiml, key)
     return before
+
+
+def over_the_limit(*, reported: bool):
+    """The caller has called their fill for the hour; with reported, the coordinators already have
+    the case about the number (a flood's every later call), else this call opens it."""
+    def before(w):
+        w.call.start()
+        w.settings.VOICE_MAX_CALLS_PER_HOUR = 1
+        if reported:
+            Call(w.call.client, sid="CA" + "7" * 32, caller=CALLER).start()
+    return before
+
+
+def refused_call(w):
+    return Call(w.call.client, sid="CA" + "8" * 32, caller=CALLER).post("/twilio/voice/")
 
 
 def press(key, *, after):
@@ -85,6 +101,8 @@ CASES = {
     "POST telephony:voice-reminder-answer": Case(send=posted(
         lambda w: f"/twilio/voice/reminder/{w.voice.pk}/answer/", CallSid=lambda w: w.voice.provider_id, Digits="1")),
     "POST voice_line:incoming": Case(send=lambda w: w.call.post("/twilio/voice/")),
+    "POST voice_line:incoming refused": Case(send=refused_call, before=over_the_limit(reported=True)),
+    "POST voice_line:incoming refused and reported": Case(send=refused_call, before=over_the_limit(reported=False)),
     "POST voice_line:step menu": press("1", after=[]),
     "POST voice_line:step who": press("1", after=["1"]),
     "POST voice_line:step topic": press("1", after=["1", "1"]),
@@ -107,7 +125,9 @@ PINNED = {
     "POST telephony:status": 7,
     "POST telephony:voice-reminder": 1,
     "POST telephony:voice-reminder-answer": 11,
-    "POST voice_line:incoming": 14,
+    "POST voice_line:incoming": 13,
+    "POST voice_line:incoming refused": 3,
+    "POST voice_line:incoming refused and reported": 10,
     "POST voice_line:step menu": 5,
     "POST voice_line:step who": 9,
     "POST voice_line:step topic": 8,
