@@ -84,12 +84,21 @@ def _commit() -> str:
     return result.stdout.strip() or "unknown"
 
 
+def python_speed_ms() -> float:
+    """A fixed pure-Python loop, best of five, in ms: how fast this machine runs Python. The
+    ratios compare figures within one run; this compares runs on machines of different speed
+    (the absolute targets, feed and dashboard, move with it)."""
+    import timeit
+
+    return min(timeit.repeat("sum(i * i for i in range(1_000_000))", number=1, repeat=5)) * 1000
+
+
 def write_report(runs: dict) -> None:
     from bench.report import render
 
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, {_memory_gib()} GiB, Python "
-               f"{platform.python_version()}, {_postgres_version()}, commit {_commit()}, load average "
-               f"{os.getloadavg()[0]:.1f} at the end")
+               f"{platform.python_version()} (a fixed loop of a million squares: {python_speed_ms():.0f} ms), "
+               f"{_postgres_version()}, commit {_commit()}, load average {os.getloadavg()[0]:.1f} at the end")
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = render(runs=runs, machine=machine, date=when)
     target = ROOT / "docs" / "performance.md"

@@ -19,10 +19,10 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from literacy.notifications.ical_lines import CRLF, duration, line, local, param, text, utc, vtimezone
 from literacy.scheduling.models import Booking, Lesson, LessonReport
@@ -35,6 +35,7 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 FEED_PAST_DAYS = 30
 FEED_FUTURE_DAYS = 180
 ALARM_BEFORE = dt.timedelta(hours=1)
+ALARM_TRIGGER = line("TRIGGER", duration(-ALARM_BEFORE))
 NEEDS = (
     ("needs_large_print", gettext_lazy("大きな文字")),
     ("needs_hearing_support", gettext_lazy("聞こえの配慮")),
@@ -70,10 +71,15 @@ def _organizer_line(program_name: str, from_email: str) -> str:
 
 
 def _attendee(lesson: Lesson, *, cancelled: bool) -> str:
+    return _attendee_line(lesson.volunteer.user.email, lesson.volunteer.name, cancelled)
+
+
+@lru_cache(maxsize=256)
+def _attendee_line(email: str, name: str, cancelled: bool) -> str:
     # The volunteer already said yes in the app (or pre-committed an instant window); a calendar
     # reply would go to our no-reply organizer address and be lost, so none is asked for.
-    return line("ATTENDEE", f"mailto:{lesson.volunteer.user.email}", cn=param(lesson.volunteer.name),
-                role="REQ-PARTICIPANT", partstat="DECLINED" if cancelled else "ACCEPTED", rsvp="FALSE")
+    return line("ATTENDEE", f"mailto:{email}", cn=param(name), role="REQ-PARTICIPANT",
+                partstat="DECLINED" if cancelled else "ACCEPTED", rsvp="FALSE")
 
 
 def location_text(lesson: Lesson) -> str:
@@ -83,14 +89,26 @@ def location_text(lesson: Lesson) -> str:
 
 def lesson_page_url(lesson: Lesson) -> str:
     """The lesson's page on the volunteer pages, where the details a calendar may not hold are."""
-    return settings.SITE_URL.rstrip("/") + reverse("portal:lesson", args=[lesson.pk])
+    before, after = _lesson_page_url_parts(settings.SITE_URL, get_script_prefix())
+    return f"{before}{lesson.pk}{after}"
+
+
+@lru_cache(maxsize=8)
+def _lesson_page_url_parts(site_url: str, script_prefix: str) -> tuple[str, str]:
+    # Reversing the URL once per event was a sixth of a long feed's time; the lesson's id is the
+    # only part that changes, so reverse it once with a stand-in id and keep what surrounds it.
+    stand_in = 987654321
+    before, after = reverse("portal:lesson", args=[stand_in]).split(str(stand_in))
+    return site_url.rstrip("/") + before, after
 
 
 def description_text(lesson: Lesson, *, learners: bool = True) -> str:
     """Only what the volunteer needs: given names, topic, needs, the last volunteer's note.
     Without `learners`, only the topic and whom to ask (no query)."""
     if not learners:
-        return _description(lesson, [], {})
+        municipality = lesson.municipality
+        return _description_without_learners(get_language(), lesson.topic.name, municipality.program_name,
+                                             municipality.program_phone)
     return lesson_descriptions([lesson])[lesson.pk]
 
 
@@ -115,6 +133,13 @@ def lesson_descriptions(lessons: list[Lesson]) -> dict[int, str]:
         ):
             notes[learner_id].append((starts_at, note))
     return {lesson.pk: _description(lesson, bookings[lesson.pk], notes) for lesson in lessons}
+
+
+@lru_cache(maxsize=256)
+def _description_without_learners(language: str, topic: str, program: str, phone: str) -> str:
+    # The same few texts for every lesson of a feed: translated once per language, not per event.
+    return "\n".join([_("内容: %(topic)s") % {"topic": topic},
+                      _("問い合わせ: %(program)s %(phone)s") % {"program": program, "phone": phone}])
 
 
 def _description(lesson: Lesson, bookings: list[Booking], notes: dict[int, list[tuple[dt.datetime, str]]]) -> str:
@@ -165,12 +190,17 @@ def lesson_event(lesson: Lesson, *, cancelled: bool, now: dt.datetime | None = N
         lines += [
             line("BEGIN", "VALARM"),
             line("ACTION", "DISPLAY"),
-            line("TRIGGER", duration(-ALARM_BEFORE)),
-            line("DESCRIPTION", text(_("まもなくレッスンです: %(venue)s") % {"venue": lesson.venue.name})),
+            ALARM_TRIGGER,
+            _alarm_description(get_language(), lesson.venue.name),
             line("END", "VALARM"),
         ]
     lines.append(line("END", "VEVENT"))
     return CRLF.join(lines) + CRLF
+
+
+@lru_cache(maxsize=256)
+def _alarm_description(language: str, venue_name: str) -> str:
+    return line("DESCRIPTION", text(_("まもなくレッスンです: %(venue)s") % {"venue": venue_name}))
 
 
 def lesson_invite(*, lesson: Lesson, method: str, description: str | None = None) -> str:

@@ -53,7 +53,7 @@ def duration(value: dt.timedelta) -> str:
 
 def fold(line: str) -> str:
     """Split a line longer than 75 octets, never inside a UTF-8 character."""
-    if len(line) <= MAX_OCTETS // 4:
+    if len(line) <= MAX_OCTETS // 4 or (len(line) <= MAX_OCTETS and line.isascii()):
         return line
     data = line.encode()
     if len(data) <= MAX_OCTETS:
@@ -71,6 +71,8 @@ def fold(line: str) -> str:
 
 def line(name: str, value: str, **params: str) -> str:
     """NAME;PARAM=value:value, folded. Parameter names are given in lower case with _ for -."""
+    if not params:
+        return fold(f"{name}:{value}")
     head = name + "".join(f";{key.upper().replace('_', '-')}={val}" for key, val in params.items())
     return fold(f"{head}:{value}")
 

@@ -212,3 +212,27 @@ def test_the_invite_email_says_the_topic_and_whom_to_ask_once(lesson):
     message = compose.volunteer_invite(lesson=lesson, method=ical.REQUEST, key="once")
     assert message.body.count("内容: LINEの使い方") == 1
     assert message.body.count("問い合わせ:") == 1
+
+
+@pytest.mark.django_db
+def test_a_feeds_texts_follow_the_language_of_each_request(lesson):
+    """The feed keeps the texts it repeats for every event (description, alarm) by language: a
+    Japanese feed after an English one is Japanese again, and the lesson link keeps each id."""
+    from django.utils import translation
+
+    other = factories.LessonFactory(municipality=lesson.municipality, volunteer=lesson.volunteer, venue=lesson.venue,
+                                    topic=lesson.topic, starts_at=lesson.starts_at + dt.timedelta(days=1),
+                                    ends_at=lesson.ends_at + dt.timedelta(days=1))
+    with translation.override("en"):
+        english = ical.volunteer_feed(volunteer=lesson.volunteer, now=lesson.starts_at)
+    with translation.override("ja"):
+        japanese = ical.volunteer_feed(volunteer=lesson.volunteer, now=lesson.starts_at)
+    _, english_events = parse(english.encode())
+    _, japanese_events = parse(japanese.encode())
+    assert "Topic:" in str(english_events[0]["DESCRIPTION"]) and "内容:" in str(japanese_events[0]["DESCRIPTION"])
+    english_alarm = english_events[0].walk("VALARM")[0]["DESCRIPTION"]
+    japanese_alarm = japanese_events[0].walk("VALARM")[0]["DESCRIPTION"]
+    assert english_alarm != japanese_alarm and "まもなくレッスンです" in str(japanese_alarm)
+    assert [str(event["URL"]) for event in japanese_events] == [ical.lesson_page_url(lesson),
+                                                                 ical.lesson_page_url(other)]
+    assert str(japanese_events[0]["URL"]).endswith(f"/{lesson.pk}/")
