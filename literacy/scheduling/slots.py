@@ -113,17 +113,17 @@ def find_slot(
     earliest = now + dt.timedelta(hours=municipality.min_notice_hours)
     if not venues or starts_at < earliest:
         return None
-    local_day = timezone.localtime(starts_at, municipality.zone).date()
     if lesson_id is not None:
-        # A seat in that class: nothing about one-to-one windows matters.
-        seats = _group_class_seats(venues=venues, topic=topic, range_start=starts_at,
+        # A seat in that class, starting at that very moment: one-to-one windows do not matter.
+        slots = _group_class_seats(venues=venues, topic=topic, range_start=starts_at,
                                    range_end=starts_at + dt.timedelta(microseconds=1), lesson_id=lesson_id)
     else:
-        seats = _one_to_one_times(
+        local_day = timezone.localtime(starts_at, municipality.zone).date()
+        slots = _one_to_one_times(
             municipality=municipality, topic=topic, venues=venues, start_date=local_day, end_date=local_day,
             earliest=earliest, exclude_volunteer_ids=exclude_volunteer_ids, only_at=starts_at,
         )
-    return next((slot for slot in seats if slot.starts_at == starts_at), None)
+    return next((slot for slot in slots if slot.starts_at == starts_at), None)
 
 
 def _active_venues(*, municipality: Municipality, venue: Venue | None, district: District | None) -> dict[int, Venue]:
@@ -209,18 +209,18 @@ def _one_to_one_times(
     # against its own day's lessons only.
     busy: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
     lessons_per_week: dict[tuple[int, int], int] = defaultdict(int)
-    for volunteer_id, starts, ends in (
+    for volunteer_id, lesson_starts, lesson_ends in (
         Lesson.objects.active()
         .filter(volunteer_id__in=volunteer_ids)
-        .overlapping(datetime_at(midnights[0]), datetime_at(midnights[-1]))
+        .overlapping(_datetime_at(midnights[0]), _datetime_at(midnights[-1]))
         .order_by()
         .values_list("volunteer_id", EpochSeconds("starts_at"), EpochSeconds("ends_at"))
     ):
-        first_day = max(bisect_right(midnights, starts) - 1, 0)
-        last_day = min(bisect_left(midnights, ends) - 1, n_days - 1)
+        first_day = max(bisect_right(midnights, lesson_starts) - 1, 0)
+        last_day = min(bisect_left(midnights, lesson_ends) - 1, n_days - 1)
         for day_number in range(first_day, last_day + 1):
-            busy[(volunteer_id, day_number)].append((starts, ends))
-        if starts >= midnights[0]:
+            busy[(volunteer_id, day_number)].append((lesson_starts, lesson_ends))
+        if lesson_starts >= midnights[0]:
             # A lesson counts toward the week of the day it starts on.
             lessons_per_week[(volunteer_id, first_day // 7)] += 1
 
@@ -267,7 +267,7 @@ def _one_to_one_times(
     ]
 
 
-def datetime_at(seconds: float) -> dt.datetime:
+def _datetime_at(seconds: float) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
