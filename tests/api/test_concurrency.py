@@ -5,10 +5,8 @@ PostgreSQL (the exclusion constraint and row locks); SQLite's in-memory test dat
 share one database between threads."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from literacy.kiosk.models import KioskDevice, hash_secret
@@ -16,6 +14,7 @@ from literacy.scheduling.models import Booking, Lesson
 from tests import factories
 from tests.api.conftest import client_with
 from tests.conftest import NOW, TOKYO, requires_postgres
+from tests.threads import run_together
 
 RACERS = 8
 
@@ -34,27 +33,13 @@ def test_concurrent_bookings_of_one_time_one_201_the_rest_409(municipality, venu
         KioskDevice.objects.create(municipality=municipality, venue=venue, name=key, key_hash=hash_secret(key),
                                    activated_at=timezone.now())
 
-    barrier = threading.Barrier(RACERS)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def race(n: int) -> None:
+    def book(n: int) -> int:
         client = client_with(f"Device {keys[n]}")
         body = {"topic": topic.slug, "venue": venue.pk, "start": start.isoformat(),
                 "learner": {"phone": f"090-1234-{5600 + n}", "name": f"八女 花子{n}"}, "reminder_channel": "voice"}
-        try:
-            barrier.wait()
-            response = client.post("/api/v1/bookings/", body, format="json")
-            with lock:
-                statuses.append(response.status_code)
-        finally:
-            connection.close()
+        return client.post("/api/v1/bookings/", body, format="json").status_code
 
-    threads = [threading.Thread(target=race, args=(n,)) for n in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = run_together(RACERS, book)
 
     assert sorted(statuses) == [201] + [409] * (RACERS - 1)
     assert Booking.objects.filter(state=Booking.State.BOOKED).count() == 1

@@ -4,17 +4,17 @@ per time, and every loser gets a clean domain error (HTTP 409 later), never an I
 (IMMEDIATE transactions make writers queue)."""
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 
 from literacy.core.errors import ConflictError
 from literacy.scheduling.models import Booking, Lesson
 from literacy.scheduling.services import LearnerDetails, booking_create, offer_accept
 from tests import factories
 from tests.conftest import NOW, TOKYO, requires_postgres
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TUESDAY = NOW.date() + dt.timedelta(days=1)
@@ -26,26 +26,16 @@ def at(hour):
 
 def race(count, action):
     """Run action(i) in `count` threads released at the same moment; collect outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
 
-    def run(i):
+    def outcome(i):
         try:
-            barrier.wait()
-            outcomes[i] = ("ok", action(i))
+            return ("ok", action(i))
         except ConflictError as exc:
-            outcomes[i] = ("conflict", exc.code)
+            return ("conflict", exc.code)
         except Exception as exc:  # anything else is the bug these tests exist to catch
-            outcomes[i] = ("error", repr(exc))
-        finally:
-            connections.close_all()
+            return ("error", repr(exc))
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+    return run_together(count, outcome)
 
 
 @pytest.fixture

@@ -2,10 +2,9 @@
 get one case for the number. Real threads, each with its own connection, through the webhook, on
 PostgreSQL (SQLite's writers queue, so nothing would race there)."""
 
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -13,6 +12,7 @@ from literacy.followups.models import FollowUp
 from literacy.telephony.call_sessions import call_session_start
 from tests.conftest import requires_postgres
 from tests.telephony.test_voice_line import TOKEN, Call, Twiml
+from tests.threads import run_together
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 RACERS = 8
@@ -27,23 +27,11 @@ def one_call_an_hour(settings):
 
 def refuse_at_once(count: int) -> list[str]:
     """`count` calls from CALLER released at the same moment; returns what each caller heard."""
-    barrier = threading.Barrier(count)
-    heard = [""] * count
+    def heard(n):
+        call = Call(Client(), sid=f"CA{n:032d}", caller=CALLER)
+        return Twiml(call.post("/twilio/voice/")).text
 
-    def run(n):
-        try:
-            call = Call(Client(), sid=f"CA{n:032d}", caller=CALLER)
-            barrier.wait()
-            heard[n] = Twiml(call.post("/twilio/voice/")).text
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return heard
+    return run_together(count, heard, timeout=60)
 
 
 def test_calls_refused_at_the_same_moment_open_one_case(clock, municipality):
