@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from literacy.kiosk.models import KioskDevice, hash_secret
+from literacy.kiosk.models import KioskDevice
+from literacy.kiosk.services import kiosk_device_for_key
 
 KEYWORD = "Device"
 
@@ -45,12 +46,7 @@ class DeviceKeyAuthentication(BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("端末キーが正しくありません。")) from None
-        device = (
-            KioskDevice.objects.select_related("municipality", "venue")
-            .filter(key_hash=hash_secret(key), activated_at__isnull=False, revoked_at__isnull=True)
-            .exclude(key_hash="")
-            .first()
-        )
+        device = kiosk_device_for_key(key)
         if device is None:
             raise exceptions.AuthenticationFailed(_("端末キーが正しくありません。"))
         return KioskPrincipal(device), device

@@ -25,6 +25,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -346,22 +347,25 @@ def _run_together(threads: list[threading.Thread], start_line: threading.Barrier
     return time.perf_counter() - started
 
 
-def hammer(base_url: str, *, path: str = "/healthz", clients: int, per_client: int) -> dict:
-    """GET path per_client times from each of `clients` threads at once: requests/second."""
+def hammer(base_url: str, *, path: str = "/healthz", clients: int, per_client: int, method: str = "GET",
+           body: dict | None = None, headers_for: Callable[[int], dict] | None = None) -> dict:
+    """Send the same request per_client times from each of `clients` threads at once (client n
+    with headers_for(n)): requests/second."""
     statuses: Counter = Counter()
     samples: list[float] = []
     lock = threading.Lock()
     start_line = threading.Barrier(clients + 1)
 
-    def client() -> None:
+    def client(n: int) -> None:
+        headers = headers_for(n) if headers_for else None
         start_line.wait()
         for _ in range(per_client):
-            status, _body, ms = _request(base_url, "GET", path)
+            status, _body, ms = _request(base_url, method, path, body=body, headers=headers)
             with lock:
                 statuses[str(status)] += 1
                 samples.append(ms)
 
-    seconds = _run_together([threading.Thread(target=client) for _ in range(clients)], start_line)
+    seconds = _run_together([threading.Thread(target=client, args=(n,)) for n in range(clients)], start_line)
     return {"requests": clients * per_client, "seconds": round(seconds, 2),
             "requests_per_second": round(clients * per_client / seconds, 1), "statuses": dict(statuses),
             **_percentiles(samples)}

@@ -58,6 +58,16 @@ def _met(flag: bool | None) -> str:
     return "" if flag is None else ("met" if flag else "**not met**")
 
 
+def _api_floor_row(http: dict) -> list[str]:
+    floor = http.get("api_floor")
+    if not floor:
+        return []
+    statuses = ", ".join(f"{n} × {code}" for code, n in floor["statuses"].items())
+    return [f"| the API's floor: empty bookings, each kiosk's key, refused at validation ({statuses}) | "
+            f"{floor['requests_per_second']:,.1f} | {floor['p50_ms']} | {floor['p95_ms']} | {floor['ratio']:.1%} | "
+            "no booking can pass it | |"]
+
+
 def _feed_http_memory_lines(b: dict) -> list[str]:
     """The calendar feed, booking over HTTP and the processes' peak memory (bench/feed.py,
     bench/http_booking.py), when the run has them."""
@@ -85,6 +95,7 @@ def _feed_http_memory_lines(b: dict) -> list[str]:
             "|---|---|---|---|---|---|---|",
             f"| /healthz (baseline), {healthz['requests']:,} requests | {healthz['requests_per_second']:,.1f} | "
             f"{healthz['p50_ms']} | {healthz['p95_ms']} | 1× | | |",
+            *_api_floor_row(http),
             f"| bookings, {booking['requests']} requests ({statuses}) | {booking['requests_per_second']:,.1f} | "
             f"{booking['p50_ms']} | {booking['p95_ms']} | {http['ratio']:.1%} | {http['target']} | "
             f"{_met(http['target_met'])} |",

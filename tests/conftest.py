@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection, connections
+from django.db.backends.signals import connection_created
 
 from tests import factories
 
@@ -56,6 +57,39 @@ def volunteer(municipality, topic, venue, district):
 @pytest.fixture
 def coordinator(municipality):
     return factories.CoordinatorFactory(municipality=municipality, email="coord@example.jp")
+
+
+class JoinedRowLocked(AssertionError):
+    """A FOR UPDATE over a join, without OF: it would lock the joined rows too."""
+
+
+def refuse_lock_of_joined_rows(execute, sql, params, many, context):
+    """Fail any statement that takes FOR UPDATE over a join without saying whose rows it locks.
+
+    PostgreSQL's FOR UPDATE locks a row of every table in the FROM clause. The joins often come
+    unasked: `.first()` orders by the model's Meta.ordering, which for a learner or a kiosk
+    follows the municipality. Locking the municipality's row that way made every kiosk booking
+    in a city wait for the one before it, and blocked the foreign-key checks of anything else
+    written for that city meanwhile. A lock names its own table: select_for_update(of=("self",)),
+    or a query without the join. (SQLite has no FOR UPDATE, so this speaks on PostgreSQL.)"""
+    if "FOR UPDATE" in sql and " JOIN " in sql and "FOR UPDATE OF" not in sql and "FOR NO KEY UPDATE OF" not in sql:
+        raise JoinedRowLocked(f"FOR UPDATE over a join locks the joined rows too; use of=('self',): {sql[:300]}")
+    return execute(sql, params, many, context)
+
+
+def _guard_connection(sender, connection, **kwargs) -> None:
+    if refuse_lock_of_joined_rows not in connection.execute_wrappers:
+        connection.execute_wrappers.append(refuse_lock_of_joined_rows)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def locks_name_their_rows():
+    """Every database connection of the run, threads' and servers' in-process ones included."""
+    connection_created.connect(_guard_connection)
+    for each in connections.all():
+        _guard_connection(None, each)
+    yield
+    connection_created.disconnect(_guard_connection)
 
 
 def is_postgres() -> bool:

@@ -127,7 +127,10 @@ class BookingCreate(generics.GenericAPIView):
             raise exceptions.ValidationError({field: [str(refusal)]}) from None
         if not result.created and not _same_request(result.booking, data):
             raise IdempotencyKeyReused()
-        body = BookingSerializer(_booking_for_output(result.booking)).data
+        # A booking made just now holds its learner, lesson or request and topic in memory, as
+        # written; a replayed one is read back with them.
+        booking = result.booking if result.created else _booking_for_output(result.booking)
+        body = BookingSerializer(booking).data
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
     def _book(self, request, municipality, data, idempotency_key):

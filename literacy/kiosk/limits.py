@@ -57,7 +57,9 @@ def kiosk_booking_allow(*, device: KioskDevice, now: dt.datetime | None = None) 
     (kiosk_limit_alert_open) after that transaction has rolled back.
     """
     now = now or timezone.now()
-    KioskDevice.objects.select_for_update().filter(pk=device.pk).values_list("pk").first()
+    # get() reads the row alone: .first() would order by the model's ordering, join the
+    # municipality and venue, and lock their rows too.
+    KioskDevice.objects.select_for_update().values_list("pk").get(pk=device.pk)
     if kiosk_over_limit(device=device, now=now):
         raise KioskLimitReached()
 

@@ -67,6 +67,7 @@ def kiosk_activate(*, code: str, now: dt.datetime | None = None) -> tuple[KioskD
     device = (
         KioskDevice.objects.select_for_update()
         .filter(activation_code_hash=hash_secret(normalised), revoked_at__isnull=True)
+        .order_by("pk")  # not the model's ordering: its joins would lock the city's and venue's rows
         .first()
     )
     if device is None or device.activation_expires_at is None or device.activation_expires_at <= now:
@@ -101,6 +102,8 @@ def kiosk_device_for_key(key: str | None) -> KioskDevice | None:
     return (
         KioskDevice.objects.select_related("venue", "venue__district", "municipality")
         .filter(key_hash=hash_secret(key), activated_at__isnull=False, revoked_at__isnull=True)
+        # By id, not by the model's ordering, whose joins and sort cost more to plan than the look-up.
+        .order_by("pk")
         .first()
     )
 

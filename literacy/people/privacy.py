@@ -226,7 +226,7 @@ def personal_data_purge(*, years: int, dry_run: bool = False, now: dt.datetime |
     done = []
     for learner_id in ids:
         with transaction.atomic():
-            learner = Learner.objects.select_for_update().filter(pk=learner_id, anonymised_at__isnull=True).first()
+            learner = Learner.objects.select_for_update().filter(pk=learner_id, anonymised_at__isnull=True).order_by().first()
             if learner is None:
                 continue
             _anonymise(learner, now=now)

@@ -64,9 +64,11 @@ def learner_find_or_create(
         raise SmsNotPossible()
     # Locked here rather than by the UPDATE of last_active_at below (which locks it anyway), so
     # that what the caller reads is what it holds.
+    # Oldest first, by id: the model's ordering would join the municipality, and FOR UPDATE would
+    # then lock the city's row for the rest of the booking.
     learner = Learner.objects.select_for_update().filter(
         municipality=municipality, phone=parsed.e164, name_key=name_key(name)
-    ).first()
+    ).order_by("pk").first()
     if learner is None:
         learner = Learner(
             municipality=municipality,

@@ -144,7 +144,7 @@ PINNED = {
     "GET api:venue-list": 3,
     "GET api:venue-detail": 2,
     "GET api:slot-list": 6,
-    "POST api:booking-create": {"sqlite": 37, "postgresql": 36},
+    "POST api:booking-create": {"sqlite": 36, "postgresql": 35},
     "GET api:booking-detail": 7,
     "POST api:booking-cancel": 28,
     "GET api:offer-list": 4,

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from literacy.core.errors import (
@@ -248,11 +248,14 @@ def help_request_for_instant(*, municipality, learner, topic, venue, lesson: Les
 
 
 def _refuse_if_learner_busy(*, learner: Learner, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
-    in_lesson = Q(state__in=Booking.ACTIVE_STATES, lesson__starts_at__lt=ends_at, lesson__ends_at__gt=starts_at)
-    waiting = Q(
-        state=Booking.State.PENDING,
-        help_request__wanted_starts_at__lt=ends_at, help_request__wanted_ends_at__gt=starts_at,
+    # The learner's bookings, each tested with EXISTS against its own lesson or request. Written as
+    # an OR over the two outer joins instead, PostgreSQL took ~5 ms to plan what runs in 0.05 ms.
+    overlapping_lesson = Lesson.objects.filter(pk=OuterRef("lesson_id"), starts_at__lt=ends_at, ends_at__gt=starts_at)
+    overlapping_request = HelpRequest.objects.filter(
+        pk=OuterRef("help_request_id"), wanted_starts_at__lt=ends_at, wanted_ends_at__gt=starts_at,
     )
+    in_lesson = Q(Exists(overlapping_lesson), state__in=Booking.ACTIVE_STATES)
+    waiting = Q(Exists(overlapping_request), state=Booking.State.PENDING)
     if Booking.objects.filter(in_lesson | waiting, learner=learner).exists():
         raise LearnerAlreadyBooked()
 

@@ -46,7 +46,7 @@ def report_create(
     could_teach_by_booking = could_teach_by_booking or {}
     if lesson.volunteer_id != volunteer.pk:
         raise NotFoundError()
-    lesson = Lesson.objects.select_for_update().select_related("municipality").get(pk=lesson.pk)
+    lesson = Lesson.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=lesson.pk)
     if lesson.state == Lesson.State.COMPLETED or LessonReport.objects.filter(lesson=lesson).exists():
         raise InvalidStateChange(code="already_reported")
     if lesson.state != Lesson.State.SCHEDULED:
