@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import DomainError
@@ -73,11 +74,15 @@ def kiosk_limit_alert_open(*, device: KioskDevice, now: dt.datetime | None = Non
     reported = FollowUp.objects.filter(kind=FollowUp.Kind.KIOSK_LIMIT, kiosk_device=device)
     if reported.filter(state=FollowUp.State.OPEN).exists() or reported.filter(opened_at__gt=now - DAY).exists():
         return None
+    # Stored text, read later by whichever coordinator opens the case: the program's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = gettext(
+            "キオスク端末「%(venue)s / %(device)s」で、1時間に%(per_hour)d件または1日に%(per_day)d件を超える"
+            "予約が試みられたため、予約の受付を止めています。"
+            "端末の様子を確かめ、不審な使われ方であれば管理画面で端末を無効にしてください。"
+        ) % {"venue": device.venue.name, "device": device.name, "per_hour": settings.KIOSK_MAX_BOOKINGS_PER_HOUR,
+             "per_day": settings.KIOSK_MAX_BOOKINGS_PER_DAY}
     return followup_open(
         municipality=device.municipality, kind=FollowUp.Kind.KIOSK_LIMIT, kiosk_device=device, now=now,
-        detail=(
-            f"キオスク端末「{device.venue.name} / {device.name}」で、1時間に{settings.KIOSK_MAX_BOOKINGS_PER_HOUR}件"
-            f"または1日に{settings.KIOSK_MAX_BOOKINGS_PER_DAY}件を超える予約が試みられたため、予約の受付を止めています。"
-            "端末の様子を確かめ、不審な使われ方であれば管理画面で端末を無効にしてください。"
-        ),
+        detail=detail,
     )

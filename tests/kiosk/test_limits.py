@@ -4,7 +4,7 @@ sent kindly to staff, and the coordinators get one case for the device however l
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_close
@@ -163,3 +163,16 @@ def test_the_ask_staff_screen_speaks_english_when_chosen(clock, tight, kiosk_cli
     kiosk_client.post("/i18n/setlang/", {"language": "en", "next": "/kiosk/"})
     page = kiosk_client.post("/kiosk/book/confirm/").content.decode()
     assert "Please ask a member of staff" in page and "This kiosk cannot take bookings for a while." in page
+
+
+def test_the_case_is_written_in_the_programs_language(clock, tight, kiosk, venue):
+    """Stored text a coordinator reads later, whatever language the kiosk's visitor chose: the
+    program's (Japanese unless a deployment says otherwise)."""
+    with translation.override("en"):
+        case = kiosk_limit_alert_open(device=kiosk)
+    assert case.detail.startswith(f"キオスク端末「{venue.name} / 入口の端末」で、1時間に2件または1日に5件")
+    case.delete()
+    tight.LANGUAGE_CODE = "en"
+    case = kiosk_limit_alert_open(device=kiosk)
+    assert case.detail.startswith(f'More bookings were tried at the kiosk "{venue.name} / 入口の端末"')
+    assert "(2 an hour or 5 a day)" in case.detail
