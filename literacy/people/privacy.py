@@ -5,6 +5,12 @@ Anonymising keeps every booking, lesson, request and progress row (the city's co
 district and topic must not change) but replaces everything that says who the person was:
 name, kana, phone, family proxy, notes, free-text notes about them, and the bodies and
 recipients of the messages sent to them.
+
+Some rows hold a learner's phone number without a link to the learner: a voicemail or a
+call-limit case, a text from the number that could not be tied to anyone, a call to the voice
+line before the caller was known. They count as the learner's when no one else in the city
+shares the number; a landline shared by a couple leaves them alone, since they may be the other
+person's. Export hands them over and erasure clears them on the same rule.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import InvalidStateChange
@@ -24,6 +32,7 @@ from literacy.followups.models import FollowUp
 from literacy.notifications.models import DeliveryEvent, InboundMessage, Message
 from literacy.people.models import Learner, Volunteer
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, LessonReport
+from literacy.telephony.models import CallSession
 
 ANONYMISED_NAME = "（匿名化済み）"
 
@@ -61,6 +70,37 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _number_is_theirs_alone(learner: Learner) -> bool:
+    return bool(learner.phone) and not (
+        Learner.objects.filter(municipality_id=learner.municipality_id, phone=learner.phone, anonymised_at__isnull=True)
+        .exclude(pk=learner.pk).exists()
+    )
+
+
+def _theirs(learner: Learner, *, link: str, number_field: str, alone: bool) -> Q:
+    """Rows linked to the learner, and, when the number is theirs alone, the rows of the city that
+    hold the number with no learner linked."""
+    linked = Q(**{link: learner})
+    if not alone:
+        return linked
+    return linked | Q(**{f"{link}__isnull": True, number_field: learner.phone})
+
+
+def _follow_ups(learner: Learner, *, alone: bool):
+    return FollowUp.objects.filter(_theirs(learner, link="learner", number_field="caller_phone", alone=alone),
+                                   municipality_id=learner.municipality_id)
+
+
+def _inbound_messages(learner: Learner, *, alone: bool):
+    return InboundMessage.objects.filter(_theirs(learner, link="learner", number_field="from_number", alone=alone),
+                                         municipality_id=learner.municipality_id)
+
+
+def _calls(learner: Learner, *, alone: bool):
+    return CallSession.objects.filter(_theirs(learner, link="learner", number_field="caller_key", alone=alone),
+                                      municipality_id=learner.municipality_id)
+
+
 def learner_export(*, learner: Learner, by=None, ip: str | None = None) -> dict:
     """Everything held about one learner, as plain JSON-ready data (for a disclosure request)."""
     bookings = (
@@ -71,6 +111,7 @@ def learner_export(*, learner: Learner, by=None, ip: str | None = None) -> dict:
         LearnerProgress.objects.filter(learner=learner)
         .select_related("report__lesson__topic").prefetch_related("skills").order_by("id")
     )
+    alone = _number_is_theirs_alone(learner)
     data = {
         "profile": {
             "id": learner.pk, "municipality": learner.municipality.name, "name": learner.name,
@@ -131,12 +172,17 @@ def learner_export(*, learner: Learner, by=None, ip: str | None = None) -> dict:
         "inbound_messages": [
             {"channel": i.channel, "from": i.from_number, "body": i.body, "action": i.action,
              "received_at": _iso(i.received_at)}
-            for i in InboundMessage.objects.filter(learner=learner).order_by("received_at", "id")
+            for i in _inbound_messages(learner, alone=alone).order_by("received_at", "id")
         ],
         "follow_ups": [
-            {"kind": f.kind, "state": f.state, "detail": f.detail, "opened_at": _iso(f.opened_at),
-             "closed_at": _iso(f.closed_at), "outcome": f.outcome}
-            for f in FollowUp.objects.filter(learner=learner).order_by("opened_at", "id")
+            {"kind": f.kind, "state": f.state, "caller_phone": f.caller_phone, "recording_url": f.recording_url,
+             "detail": f.detail, "opened_at": _iso(f.opened_at), "closed_at": _iso(f.closed_at), "outcome": f.outcome}
+            for f in _follow_ups(learner, alone=alone).order_by("opened_at", "id")
+        ],
+        "voice_line_calls": [
+            {"from": c.from_number, "step": c.step, "choices": c.data, "started_at": _iso(c.created_at),
+             "ended_at": _iso(c.ended_at)}
+            for c in _calls(learner, alone=alone).order_by("created_at", "id")
         ],
     }
     audit_record(actor=by, municipality=learner.municipality, action=AuditEvent.Action.EXPORT,
@@ -165,6 +211,11 @@ def learner_erase(
 
 
 def _anonymise(learner: Learner, *, now: dt.datetime) -> None:
+    # Built while the learner still has their number: each query holds it from here on.
+    alone = _number_is_theirs_alone(learner)
+    follow_ups = _follow_ups(learner, alone=alone)
+    inbound = _inbound_messages(learner, alone=alone)
+    calls = _calls(learner, alone=alone)
     learner.name = ANONYMISED_NAME
     learner.name_kana = ""
     # Unique per learner (the (municipality, phone, name) key stays unique) and never dialable.
@@ -183,8 +234,16 @@ def _anonymise(learner: Learner, *, now: dt.datetime) -> None:
         state=Message.State.CANCELLED, error_code="anonymised", updated_at=now,
     )
     messages.update(to="", body="", subject="", payload={}, error_message="", updated_at=now)
-    InboundMessage.objects.filter(learner=learner).update(from_number="", body="", reply="")
-    FollowUp.objects.filter(learner=learner).update(caller_phone="", recording_url="", detail="")
+    inbound.update(from_number="", body="", reply="")
+    # A case without its number, recording or words is nothing a coordinator can act on: the open
+    # ones (a voicemail, a number calling too often) are closed, saying why.
+    with translation.override(settings.LANGUAGE_CODE):
+        outcome = gettext("ご本人の依頼により、この方の情報を消去しました。")
+    follow_ups.filter(learner__isnull=True, state=FollowUp.State.OPEN).update(
+        state=FollowUp.State.CLOSED, closed_at=now, outcome=outcome,
+    )
+    follow_ups.update(caller_phone="", recording_url="", detail="")
+    calls.update(from_number="", caller_key="", data={}, updated_at=now)
     Booking.objects.filter(learner=learner).update(cancel_reason="", updated_at=now)
     HelpRequest.objects.filter(learner=learner).update(preference_note="", updated_at=now)
     # A volunteer's note about a lesson only this learner attended is a note about them.

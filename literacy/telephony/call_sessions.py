@@ -153,6 +153,8 @@ def voicemail_record(
     seconds = f"{duration_seconds}秒の" if duration_seconds else ""
     return followup_open(
         municipality=session.municipality, kind=FollowUp.Kind.VOICEMAIL, now=now,
+        # Linked when the call knows who is calling: the case is then theirs to see and to erase.
+        learner=session.learner,
         caller_phone=(caller_e164(session.from_number) or session.from_number)[:20],
         recording_url=recording_url,
         detail=f"{session.from_number}{who}から{seconds}伝言があります。",

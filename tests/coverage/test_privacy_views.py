@@ -231,9 +231,9 @@ def test_privacy_page_query_counts_are_pinned(coordinator_client, world, django_
         factories.BookingFactory(lesson=lesson, learner=world.q, state=Booking.State.ATTENDED)
     with django_assert_max_num_queries(10):
         coordinator_client.get(reverse("coverage:learner", args=[world.q.pk]))
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(17):
         coordinator_client.get(export_url(world.q))
     with django_assert_max_num_queries(10):
         coordinator_client.get(erase_url(world.q))
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(27):
         coordinator_client.post(erase_url(world.q), ERASE)

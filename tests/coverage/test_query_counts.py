@@ -183,9 +183,9 @@ PINNED = {
     "GET coverage:kiosk_registered": 9,
     "GET coverage:kiosk_revoke": 5,
     "POST coverage:kiosk_revoke": 9,
-    "GET coverage:learner_export": 15,
+    "GET coverage:learner_export": 17,
     "GET coverage:learner_erase": 10,
-    "POST coverage:learner_erase": 24,
+    "POST coverage:learner_erase": 27,
 }
 
 

@@ -209,3 +209,66 @@ def test_erasure_blockers_name_what_must_be_cancelled_first(world, municipality,
     assert "予約または相談の依頼が進行中のため、消去できません" in str(refused.value)
     assert refused.value.code == "learner_has_active_bookings"
     assert not AuditEvent.objects.exists()
+
+
+def _held_by_number(municipality, phone: str, tag: str):
+    """What holds a number with no learner linked: a voicemail, a number calling too often (still
+    open), a text nobody could be tied to, a call to the voice line."""
+    from literacy.telephony.models import CallSession
+
+    voicemail = FollowUp.objects.create(
+        municipality=municipality, kind=FollowUp.Kind.VOICEMAIL, caller_phone=phone, opened_at=dt.datetime.now(dt.UTC),
+        recording_url=f"https://api.twilio.com/Recordings/RE{tag}", detail=f"{phone}から伝言があります。")
+    flood = FollowUp.objects.create(
+        municipality=municipality, kind=FollowUp.Kind.CALL_LIMIT, caller_phone=phone, opened_at=dt.datetime.now(dt.UTC),
+        detail="この番号から自動音声への電話が続いたため")
+    text = InboundMessage.objects.create(municipality=municipality, channel="sms", provider_id=f"SMx{tag}",
+                                         from_number=phone, body="キャンセルしたい")
+    call = CallSession.objects.create(call_sid=f"CA{tag}", municipality=municipality, from_number=phone,
+                                      caller_key=phone, data={"topic": 1})
+    return types.SimpleNamespace(voicemail=voicemail, flood=flood, text=text, call=call)
+
+
+def test_erasure_clears_what_holds_the_number_without_a_link(world, municipality, coordinator):
+    mine = _held_by_number(municipality, world.recent.phone, "mine")
+    others = _held_by_number(municipality, world.old.phone, "other")
+    learner_erase(learner=world.recent, by=coordinator)
+    for row in (mine.voicemail, mine.flood):
+        row.refresh_from_db()
+        assert (row.caller_phone, row.recording_url, row.detail) == ("", "", "")
+        assert row.state == FollowUp.State.CLOSED and row.outcome == "ご本人の依頼により、この方の情報を消去しました。"
+    mine.text.refresh_from_db()
+    mine.call.refresh_from_db()
+    assert (mine.text.from_number, mine.text.body) == ("", "")
+    assert (mine.call.from_number, mine.call.caller_key, mine.call.data) == ("", "", {})
+    # The other learner's number keeps what it holds.
+    others.voicemail.refresh_from_db()
+    others.call.refresh_from_db()
+    assert others.voicemail.caller_phone == world.old.phone and others.voicemail.state == FollowUp.State.OPEN
+    assert InboundMessage.objects.get(pk=others.text.pk).body == "キャンセルしたい"
+    assert others.call.caller_key == world.old.phone
+
+
+def test_a_shared_landline_keeps_what_may_be_the_other_persons(world, municipality, coordinator):
+    """A couple on one landline: erasing one of them clears their own rows, not the number's."""
+    partner = factories.LearnerFactory(municipality=municipality, name="新井 ゲン", phone=world.recent.phone)
+    shared = _held_by_number(municipality, world.recent.phone, "shared")
+    data = learner_export(learner=world.recent, by=coordinator)
+    assert [f["kind"] for f in data["follow_ups"]] == [FollowUp.Kind.CALL_BACK]  # their own case only
+    assert data["voice_line_calls"] == []
+    learner_erase(learner=world.recent, by=coordinator)
+    shared.voicemail.refresh_from_db()
+    assert shared.voicemail.caller_phone == partner.phone and shared.voicemail.state == FollowUp.State.OPEN
+    assert InboundMessage.objects.get(pk=shared.text.pk).from_number == partner.phone
+    assert FollowUp.objects.get(learner=world.recent, kind=FollowUp.Kind.CALL_BACK).detail == ""
+
+
+def test_export_hands_over_what_holds_their_number_alone(world, municipality, coordinator):
+    _held_by_number(municipality, world.recent.phone, "mine")
+    _held_by_number(municipality, world.old.phone, "other")
+    data = learner_export(learner=world.recent, by=coordinator)
+    assert sorted(f["kind"] for f in data["follow_ups"]) == sorted(
+        [FollowUp.Kind.CALL_BACK, FollowUp.Kind.VOICEMAIL, FollowUp.Kind.CALL_LIMIT])
+    assert {i["body"] for i in data["inbound_messages"]} == {"はい", "キャンセルしたい"}
+    assert [c["from"] for c in data["voice_line_calls"]] == [world.recent.phone]
+    assert world.old.phone not in json.dumps(data)

@@ -138,7 +138,7 @@ PINNED = {
     "POST voice_line:step cancel": 28,
     "POST voice_line:step silence": 4,
     "POST voice_line:person_after": 4,
-    "POST voice_line:voicemail": 10,
+    "POST voice_line:voicemail": 11,
     "POST voice_line:voicemail_done": 4,
 }
 

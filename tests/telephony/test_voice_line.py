@@ -313,6 +313,7 @@ def test_out_of_hours_message_lands_in_the_coordinators_queue(client, municipali
     assert followup.kind == FollowUp.Kind.VOICEMAIL and followup.state == FollowUp.State.OPEN
     assert followup.caller_phone == "+819012345678" and followup.recording_url == params["RecordingUrl"]
     assert "八女 花子" in followup.detail and "14秒" in followup.detail
+    assert followup.learner.name == "八女 花子"  # the caller was known: the case is theirs, to see and to erase
     done = Twiml(call.post("/twilio/voice/voicemail/done/", RecordingUrl=params["RecordingUrl"]))
     assert "メッセージをお預かりしました。" in done.text and done.find("Hangup") is not None
 
