@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from literacy.people.models import Learner, Volunteer
 from literacy.places.models import Venue
-from literacy.scheduling.expressions import SecondsBetween
+from literacy.scheduling.expressions import AmongIds, SecondsBetween
 from literacy.scheduling.models import LearnerProgress, Lesson, Offer
 
 WEIGHTS = {
@@ -71,37 +71,41 @@ def rank_volunteers(
     ids = [v.pk for v in volunteers]
     if not ids:
         return []
+    among = AmongIds("volunteer_id", ids)
 
     taught_well = set(
-        LearnerProgress.objects.filter(learner=learner, went_well=True, report__volunteer_id__in=ids)
+        LearnerProgress.objects.filter(AmongIds("report__volunteer_id", ids), learner=learner, went_well=True)
         .values_list("report__volunteer_id", flat=True)
     )
     venue_ids_by_volunteer: dict[int, set[int]] = {}
     district_ids_by_volunteer: dict[int, set[int]] = {}
     if venue is not None:
-        for vid, venue_id in Volunteer.venues.through.objects.filter(volunteer_id__in=ids).values_list(
+        for vid, venue_id in Volunteer.venues.through.objects.filter(among).values_list(
             "volunteer_id", "venue_id"
         ):
             venue_ids_by_volunteer.setdefault(vid, set()).add(venue_id)
-        for vid, district_id in Volunteer.districts.through.objects.filter(volunteer_id__in=ids).values_list(
+        for vid, district_id in Volunteer.districts.through.objects.filter(among).values_list(
             "volunteer_id", "district_id"
         ):
             district_ids_by_volunteer.setdefault(vid, set()).add(district_id)
     recent_seconds = dict(
         Lesson.objects.active()
-        .filter(volunteer_id__in=ids, starts_at__gte=now - FAIRNESS_WINDOW, starts_at__lt=now + FAIRNESS_WINDOW)
+        # ends_at is implied by starts_at (a lesson ends after it starts) and bounds the scan of the
+        # (volunteer, ends_at) index to the window instead of each volunteer's whole history.
+        .filter(among, starts_at__gte=now - FAIRNESS_WINDOW, starts_at__lt=now + FAIRNESS_WINDOW,
+                ends_at__gt=now - FAIRNESS_WINDOW)
         .values("volunteer_id")
         .annotate(seconds=Sum(SecondsBetween("starts_at", "ends_at")))
         .values_list("volunteer_id", "seconds")
     )
     resting = set(
-        Offer.objects.filter(volunteer_id__in=ids, created_at__gte=now - REST_WINDOW).order_by().values_list(
+        Offer.objects.filter(among, created_at__gte=now - REST_WINDOW).order_by().values_list(
             "volunteer_id", flat=True
         )
     )
     responses = {
         row["volunteer_id"]: row
-        for row in Offer.objects.filter(volunteer_id__in=ids)
+        for row in Offer.objects.filter(among)
         .exclude(state__in=[Offer.State.PENDING, Offer.State.WITHDRAWN])
         .order_by()  # Meta.ordering would join help requests for nothing
         .values("volunteer_id")
