@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from literacy.core.errors import InvalidPhoneNumber, InvalidStateChange, NotFoundError
 from literacy.core.phones import parse_phone
@@ -113,9 +115,10 @@ def voice_booking_create(
         session.learner = learner
         session.save(update_fields=["learner", "updated_at"])
     if learner.needs_callback:
+        with translation.override(settings.LANGUAGE_CODE):  # stored text: the program's language
+            detail = gettext("自動音声で予約された方です。お名前・地区・お知らせの方法をお電話で確認してください。")
         followup_open(
-            municipality=session.municipality, kind=FollowUp.Kind.CALL_BACK, learner=learner, now=now,
-            detail="自動音声で予約された方です。お名前・地区・お知らせの方法をお電話で確認してください。",
+            municipality=session.municipality, kind=FollowUp.Kind.CALL_BACK, learner=learner, now=now, detail=detail,
         )
     if learner.reminder_channel == Learner.ReminderChannel.SMS and not learner.can_receive_sms:
         learner.reminder_channel = Learner.ReminderChannel.VOICE
@@ -149,15 +152,25 @@ def voicemail_record(
 ) -> FollowUp:
     """A message left on the voice line lands in the coordinators' queue with the caller's number.
     Twilio may report the same recording twice: the URL makes it one case."""
-    who = f"（{session.learner.name}様）" if session.learner and session.learner.name else ""
-    seconds = f"{duration_seconds}秒の" if duration_seconds else ""
+    figures = {"number": session.from_number, "name": session.learner.name if session.learner else "",
+               "seconds": duration_seconds or 0}
+    # Stored text, read later by whichever coordinator opens the case: the program's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        if figures["name"] and figures["seconds"]:
+            detail = gettext("%(number)s（%(name)s様）から%(seconds)d秒の伝言があります。") % figures
+        elif figures["name"]:
+            detail = gettext("%(number)s（%(name)s様）から伝言があります。") % figures
+        elif figures["seconds"]:
+            detail = gettext("%(number)sから%(seconds)d秒の伝言があります。") % figures
+        else:
+            detail = gettext("%(number)sから伝言があります。") % figures
     return followup_open(
         municipality=session.municipality, kind=FollowUp.Kind.VOICEMAIL, now=now,
         # Linked when the call knows who is calling: the case is then theirs to see and to erase.
         learner=session.learner,
         caller_phone=(caller_e164(session.from_number) or session.from_number)[:20],
         recording_url=recording_url,
-        detail=f"{session.from_number}{who}から{seconds}伝言があります。",
+        detail=detail,
     )
 
 

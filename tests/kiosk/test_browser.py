@@ -151,6 +151,13 @@ def activate(page, live_server, venue, *, checks: bool = True) -> None:
     page.wait_for_url("**/kiosk/")
 
 
+def load(locator) -> None:
+    """Click something that loads another page and wait for that page: checked before it has
+    loaded, axe can find the old document gone from under it."""
+    with locator.page.expect_navigation():
+        locator.click()
+
+
 def tap_digits(page, digits: str, pad: str = ".keypad") -> None:
     for digit in digits:
         page.locator(f'{pad} [data-key="{digit}"]').click()
@@ -170,9 +177,9 @@ def book_as_a_senior(page, *, shots: bool, label: str, english: bool = False) ->
     page.wait_for_url("**/book/topic/")
     step("02-topic")
     if not english:
-        page.get_by_role("link", name="ほかにもあります").click()
+        load(page.get_by_role("link", name="ほかにもあります"))
         step("02b-topic-more")
-        page.get_by_role("link", name="前のページ").click()
+        load(page.get_by_role("link", name="前のページ"))
     page.get_by_role("button", name=t("LINEの使い方", "Using LINE")).click()
     page.wait_for_url("**/book/place/")
     step("03-place")
@@ -244,7 +251,7 @@ def test_large_text_and_furigana(page, live_server, world):
     assert font_size >= 28
     assert_accessible(page, "large+furigana welcome")
     shoot(page, "00-switches-large-furigana")
-    page.locator('button[name="for"][value="self"]').click()
+    load(page.locator('button[name="for"][value="self"]'))
     assert_accessible(page, "large+furigana topic")
     shoot(page, "02c-topic-furigana")
 
@@ -375,7 +382,7 @@ def test_no_free_time_leads_to_a_call_back(page, live_server, world, english):
     page.get_by_role("button", name=t("次へ", "Next")).click()
     page.get_by_label(t("お名前（漢字）", "Name"), exact=True).fill("星野 次郎")
     page.get_by_role("button", name=t("次へ", "Next")).click()
-    page.get_by_role("button", name=t("電話でお知らせ", "Phone call")).click()
+    load(page.get_by_role("button", name=t("電話でお知らせ", "Phone call")))
     assert_accessible(page, "callback confirm")
     page.get_by_role("button", name=t("この内容で申し込む", "Send this request")).click()
     page.wait_for_url("**/book/done/")
@@ -413,7 +420,7 @@ def test_check_and_cancel_by_code(page, live_server, world):
     assert page.locator(".kiosk-ticket-code").inner_text().strip() == code
     assert_accessible(page, "ja check booking")
     shoot(page, "13-check-booking")
-    page.get_by_role("link", name="この予約を取り消す").click()
+    load(page.get_by_role("link", name="この予約を取り消す"))
     assert_accessible(page, "ja check cancel")
     shoot(page, "14-cancel-confirm")
     page.get_by_role("button", name="はい、取り消します").click()
@@ -460,14 +467,14 @@ def test_check_and_cancel_in_english_is_accessible(page, live_server, world):
     assert_accessible(page, "en check phone")
     page.get_by_role("button", name="Next").click()
     tap_digits(page, "999999" if result.booking.code != "999999" else "888888")
-    page.get_by_role("button", name="Find my booking").click()
+    load(page.get_by_role("button", name="Find my booking"))
     assert_accessible(page, "en check not found")
     tap_digits(page, result.booking.code)
-    page.get_by_role("button", name="Find my booking").click()
+    load(page.get_by_role("button", name="Find my booking"))
     assert_accessible(page, "en check booking")
-    page.get_by_role("link", name="Cancel this booking").click()
+    load(page.get_by_role("link", name="Cancel this booking"))
     assert_accessible(page, "en cancel confirm")
-    page.get_by_role("button", name="Yes, cancel it").click()
+    load(page.get_by_role("button", name="Yes, cancel it"))
     assert_accessible(page, "en cancelled")
     assert Booking.objects.get(pk=result.booking.pk).state == Booking.State.CANCELLED
 

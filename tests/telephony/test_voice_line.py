@@ -419,3 +419,22 @@ def test_a_time_a_volunteer_must_accept_says_how_and_by_when_we_call_back(client
     assert "ボランティアが決まりしだい、お電話でお知らせします。" in done.text
     assert "遅くとも12月" in done.text and "までにご連絡します。" in done.text
     assert done.text.count("、".join(booking.code)) == 2
+
+
+def test_voicemail_case_is_written_in_the_programs_language(municipality, clock, settings):
+    """Stored text a coordinator reads later, whatever language the request ran in."""
+    from django.utils import translation
+
+    from literacy.telephony.call_sessions import call_session_start, voicemail_record
+
+    learner = factories.LearnerFactory(municipality=municipality, phone="+819012345678", name="八女 花子")
+    session = call_session_start(call_sid="CA-lang-1", municipality=municipality, from_number="+819012345678")
+    session.learner = learner
+    with translation.override("en"):
+        case = voicemail_record(session=session, recording_url="https://api.twilio.com/rec/RE-lang-1",
+                                duration_seconds=14)
+    assert case.detail == "+819012345678（八女 花子様）から14秒の伝言があります。"
+    settings.LANGUAGE_CODE = "en"
+    unknown = call_session_start(call_sid="CA-lang-2", municipality=municipality, from_number="+819099998888")
+    case = voicemail_record(session=unknown, recording_url="https://api.twilio.com/rec/RE-lang-2")
+    assert case.detail == "A message from +819099998888."
