@@ -15,11 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import DomainError
+from literacy.core.stored_text import in_program_language
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_open
 from literacy.kiosk.models import KioskDevice
@@ -74,8 +75,7 @@ def kiosk_limit_alert_open(*, device: KioskDevice, now: dt.datetime | None = Non
     reported = FollowUp.objects.filter(kind=FollowUp.Kind.KIOSK_LIMIT, kiosk_device=device)
     if reported.filter(state=FollowUp.State.OPEN).exists() or reported.filter(opened_at__gt=now - DAY).exists():
         return None
-    # Stored text, read later by whichever coordinator opens the case: the program's language.
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_program_language():
         detail = gettext(
             "キオスク端末「%(venue)s / %(device)s」で、1時間に%(per_hour)d件または1日に%(per_day)d件を超える"
             "予約が試みられたため、予約の受付を止めています。"

@@ -18,14 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import InvalidStateChange
+from literacy.core.stored_text import in_program_language
 from literacy.coverage.models import AuditEvent
 from literacy.coverage.services import audit_record
 from literacy.followups.models import FollowUp
@@ -237,7 +237,7 @@ def _anonymise(learner: Learner, *, now: dt.datetime) -> None:
     inbound.update(from_number="", body="", reply="")
     # A case without its number, recording or words is nothing a coordinator can act on: the open
     # ones (a voicemail, a number calling too often) are closed, saying why.
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_program_language():
         outcome = gettext("ご本人の依頼により、この方の情報を消去しました。")
     follow_ups.filter(learner__isnull=True, state=FollowUp.State.OPEN).update(
         state=FollowUp.State.CLOSED, closed_at=now, outcome=outcome,

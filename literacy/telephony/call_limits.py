@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from literacy.core.stored_text import in_program_language
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_open
 from literacy.places.models import Municipality
@@ -115,8 +116,7 @@ def call_limit_alert_open(*, municipality: Municipality, count: CallCount,
                                        caller_phone=caller_phone)
     if reported.filter(Q(state=FollowUp.State.OPEN) | Q(opened_at__gt=now - DAY)).exists():
         return None
-    # Stored text, read later by whichever coordinator opens the case: the program's language.
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_program_language():
         detail = _alert_detail(count)
     return followup_open(municipality=municipality, kind=FollowUp.Kind.CALL_LIMIT, caller_phone=caller_phone,
                          detail=detail, now=now)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from literacy.core.errors import InvalidPhoneNumber, InvalidStateChange, NotFoundError
 from literacy.core.phones import parse_phone
+from literacy.core.stored_text import in_program_language
 from literacy.curriculum.models import Topic
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_open
@@ -115,7 +115,7 @@ def voice_booking_create(
         session.learner = learner
         session.save(update_fields=["learner", "updated_at"])
     if learner.needs_callback:
-        with translation.override(settings.LANGUAGE_CODE):  # stored text: the program's language
+        with in_program_language():
             detail = gettext("自動音声で予約された方です。お名前・地区・お知らせの方法をお電話で確認してください。")
         followup_open(
             municipality=session.municipality, kind=FollowUp.Kind.CALL_BACK, learner=learner, now=now, detail=detail,
@@ -154,8 +154,7 @@ def voicemail_record(
     Twilio may report the same recording twice: the URL makes it one case."""
     figures = {"number": session.from_number, "name": session.learner.name if session.learner else "",
                "seconds": duration_seconds or 0}
-    # Stored text, read later by whichever coordinator opens the case: the program's language.
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_program_language():
         if figures["name"] and figures["seconds"]:
             detail = gettext("%(number)s（%(name)s様）から%(seconds)d秒の伝言があります。") % figures
         elif figures["name"]:
