@@ -4,6 +4,7 @@ Japan's mobiles are 070/080/090 (and 020 for data); only they can receive SMS. A
 ten senior households keep a landline, which gets voice calls instead.
 """
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -31,6 +32,9 @@ class ParsedPhone:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
+# A booking checks the number it was given before it looks at the time, and again as it finds
+# the learner: parsing is pure, so the second look is free. (Refusals raise and are not kept.)
+@functools.lru_cache(maxsize=1024)
 def parse_phone(raw: str, *, region: str = "JP") -> ParsedPhone:
     """Parse what a person typed or said; refuse anything that cannot be dialled."""
     text = (raw or "").strip()

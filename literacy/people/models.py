@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.models import TimeStampedModel
+from literacy.core.phones import ParsedPhone
 
 
 class Channel(models.TextChoices):
@@ -30,6 +31,14 @@ WEEKDAY_NAMES = ["月", "火", "水", "木", "金", "土", "日"]
 def name_key(name: str) -> str:
     """Normalise a name for matching: NFKC, no spaces, lower case ('山田　花子' == '山田花子')."""
     return "".join(unicodedata.normalize("NFKC", name or "").split()).lower()
+
+
+class LearnerQuerySet(models.QuerySet):
+    def identified_by(self, *, municipality, phone: ParsedPhone, name: str):
+        """The learner with this number and name (as normalised by name_key), oldest first, by id:
+        the model's ordering would join the municipality, and FOR UPDATE would then lock the
+        city's row too."""
+        return self.filter(municipality=municipality, phone=phone.e164, name_key=name_key(name)).order_by("pk")
 
 
 class Learner(TimeStampedModel):
@@ -95,6 +104,8 @@ class Learner(TimeStampedModel):
     created_channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.KIOSK)
     last_active_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LearnerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("受講者")

@@ -21,7 +21,7 @@ from literacy.core.errors import (
     PhoneCodeInvalid,
     SmsNotPossible,
 )
-from literacy.core.phones import parse_phone
+from literacy.core.phones import ParsedPhone, parse_phone
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_open, followups_close_for
 from literacy.notifications import triggers
@@ -31,7 +31,6 @@ from literacy.people.models import (
     Learner,
     Volunteer,
     VolunteerPhoneCheck,
-    name_key,
     new_calendar_token,
 )
 from literacy.places.models import Municipality
@@ -58,17 +57,13 @@ def learner_find_or_create(
     The learner comes back locked (found FOR UPDATE, or inserted by this transaction), with its
     current values: inside the caller's transaction nobody else changes it until that ends.
     """
-    parsed = parse_phone(phone)
+    parsed = learner_phone_check(phone=phone, reminder_channel=reminder_channel)
     now = now or timezone.now()
-    if reminder_channel == Learner.ReminderChannel.SMS and not parsed.can_receive_sms:
-        raise SmsNotPossible()
     # Locked here rather than by the UPDATE of last_active_at below (which locks it anyway), so
     # that what the caller reads is what it holds.
-    # Oldest first, by id: the model's ordering would join the municipality, and FOR UPDATE would
-    # then lock the city's row for the rest of the booking.
-    learner = Learner.objects.select_for_update().filter(
-        municipality=municipality, phone=parsed.e164, name_key=name_key(name)
-    ).order_by("pk").first()
+    learner = (
+        Learner.objects.select_for_update().identified_by(municipality=municipality, phone=parsed, name=name).first()
+    )
     if learner is None:
         learner = Learner(
             municipality=municipality,
@@ -92,8 +87,8 @@ def learner_find_or_create(
                 learner.save()
         except IntegrityError:
             # Another request created the same learner a moment ago: use theirs.
-            learner = Learner.objects.select_for_update().get(
-                municipality=municipality, phone=parsed.e164, name_key=name_key(name)
+            learner = (
+                Learner.objects.select_for_update().identified_by(municipality=municipality, phone=parsed, name=name).get()
             )
             learner.last_active_at = now
             learner.save(update_fields=["last_active_at"])
@@ -112,6 +107,15 @@ def learner_find_or_create(
     if proxy:
         learner_set_proxy(learner=learner, **proxy)
     return learner
+
+
+def learner_phone_check(*, phone: str, reminder_channel: str | None = None) -> ParsedPhone:
+    """The number as typed, parsed; InvalidPhoneNumber, or SmsNotPossible when texts are asked
+    for a number that cannot receive them (a landline)."""
+    parsed = parse_phone(phone)
+    if reminder_channel == Learner.ReminderChannel.SMS and not parsed.can_receive_sms:
+        raise SmsNotPossible()
+    return parsed
 
 
 def _default_channel(can_receive_sms: bool) -> str:

@@ -104,9 +104,9 @@ def find_slot(
 ) -> Slot | None:
     """The bookable slot starting at starts_at at venue, if it is (still) free.
 
-    The same rules as bookable_times, checked for this one time only: a booking asks this
-    while it holds its locks, so it reads the windows covering the time and the lessons of
-    that week of the volunteers who have them, not the whole day at the venue.
+    The same rules as bookable_times, checked for this one time only: every booking asks this,
+    so it reads the windows covering the time and the lessons of that week of the volunteers
+    who have them, not the whole day at the venue.
     """
     now = now or timezone.now()
     venues = _active_venues(municipality=municipality, venue=venue, district=None)

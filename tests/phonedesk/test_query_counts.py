@@ -82,7 +82,7 @@ PINNED = {
     "POST phonedesk:learner_create": 13,
     "GET phonedesk:learner": 12,
     "GET phonedesk:learner times": 19,
-    "POST phonedesk:learner_book": {"sqlite": 38, "postgresql": 37},
+    "POST phonedesk:learner_book": {"sqlite": 37, "postgresql": 36},
     "POST phonedesk:learner_note": 9,
     "POST phonedesk:booking_cancel": 41,
     "GET phonedesk:booking_move": 12,

@@ -146,6 +146,34 @@ def test_group_class_seats_then_full_then_waitlist(municipality, topic, venue, g
     assert waiting.booking.state == Booking.State.WAITLISTED
 
 
+def test_a_learner_already_in_a_full_class_hears_that_not_that_it_is_full(municipality, topic, venue, group_class,
+                                                                           clock):
+    book(municipality, topic, venue, at(13), phone="090-1111-0001", lesson_id=group_class.pk)
+    book(municipality, topic, venue, at(13), phone="090-1111-0002", lesson_id=group_class.pk)
+    # A second click without an idempotency key, after the first took the last seat.
+    with pytest.raises(LearnerAlreadyBooked):
+        book(municipality, topic, venue, at(13), phone="090-1111-0002", lesson_id=group_class.pk)
+    with pytest.raises(LessonFull):
+        book(municipality, topic, venue, at(13), phone="090-1111-0002", name="別の 人", lesson_id=group_class.pk)
+
+
+def test_a_time_already_gone_is_refused_before_anything_is_locked_or_written(
+        municipality, topic, venue, instant_window, group_class, clock):
+    """Under a rush for one time most requests lose: a loser reads, and writes nothing."""
+    book(municipality, topic, venue, at(10), phone="090-1111-0001")
+    book(municipality, topic, venue, at(11), phone="090-1111-0002")  # the volunteer's window is full now
+    for n in range(2):
+        book(municipality, topic, venue, at(13), phone=f"090-1111-001{n}", lesson_id=group_class.pk)
+    learners = Learner.objects.count()
+    for lesson_id, start, refusal in ((None, at(10), SlotTaken), (group_class.pk, at(13), LessonFull)):
+        with CaptureQueriesContext(connection) as queries, pytest.raises(refusal):
+            book(municipality, topic, venue, start, phone="090-3333-4444", name="黒木 次郎", lesson_id=lesson_id)
+        statements = [q["sql"] for q in queries.captured_queries]
+        assert not [sql for sql in statements if sql.startswith(("INSERT", "UPDATE", "DELETE"))
+                    or "FOR UPDATE" in sql], statements
+    assert Learner.objects.count() == learners
+
+
 def test_cancel_promotes_waitlist(municipality, topic, venue, group_class, clock):
     first = book(municipality, topic, venue, at(13), phone="090-1111-0001", lesson_id=group_class.pk).booking
     book(municipality, topic, venue, at(13), phone="090-1111-0002", lesson_id=group_class.pk)

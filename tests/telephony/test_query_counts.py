@@ -133,7 +133,7 @@ PINNED = {
     "POST voice_line:step topic": 8,
     "POST voice_line:step area": 17,
     "POST voice_line:step time": 6,
-    "POST voice_line:step confirm": {"sqlite": 39, "postgresql": 38},
+    "POST voice_line:step confirm": {"sqlite": 38, "postgresql": 37},
     "POST voice_line:step check": 5,
     "POST voice_line:step cancel": 28,
     "POST voice_line:step silence": 4,

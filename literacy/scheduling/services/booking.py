@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from literacy.core.errors import (
@@ -22,7 +22,7 @@ from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_
 from literacy.notifications import triggers
 from literacy.notifications.services import outbox_batch
 from literacy.people.models import Learner, Volunteer
-from literacy.people.services import learner_find_or_create
+from literacy.people.services import learner_find_or_create, learner_phone_check
 from literacy.scheduling.codes import new_booking_code
 from literacy.scheduling.matching import rank_volunteers
 from literacy.scheduling.models import Booking, HelpRequest, Lesson, Offer
@@ -117,12 +117,14 @@ def booking_create(
 
 
 def _replay(*, municipality, idempotency_key: str) -> BookingResult | None:
-    booking = (
-        Booking.objects.filter(municipality=municipality, idempotency_key=idempotency_key)
-        .select_related("help_request", "lesson")
-        .first()
-    )
-    return BookingResult(booking=booking, created=False) if booking else None
+    # Nearly every key is new: ask for the id alone (a small statement to build), and read the
+    # booking with its lesson or request only when there is one.
+    earlier = Booking.objects.filter(municipality=municipality, idempotency_key=idempotency_key)
+    pk = earlier.order_by().values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    booking = Booking.objects.select_related("help_request", "lesson").get(pk=pk)
+    return BookingResult(booking=booking, created=False)
 
 
 @transaction.atomic
@@ -130,11 +132,40 @@ def _booking_create(
     *, municipality, topic, venue, starts_at, channel, learner, learner_details, lesson_id, entered_by,
     idempotency_key, waitlist, booked_by_proxy, kiosk_device, now,
 ) -> BookingResult:
+    if learner is None:
+        # A number that cannot be dialled (or texted) is the caller's to fix, whatever the time.
+        phone = learner_phone_check(phone=learner_details.phone, reminder_channel=learner_details.reminder_channel)
     if kiosk_device is not None:
         # Before anything is written, the learner included. Lock order: device, learner, lesson.
         kiosk_booking_allow(device=kiosk_device, now=now)
+    # A time already gone is refused before the learner is found or written: when many ask for
+    # one time at once, most of them lose, and a loser should cost a read, not most of a booking.
+    # This is only a first look; what decides is the lesson row's lock below, or the database's
+    # refusal of a volunteer's overlapping lessons.
+    if lesson_id is None:
+        slot = find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=starts_at, now=now)
+        if slot is None:
+            raise SlotTaken()
+    elif not waitlist:
+        lesson = (
+            Lesson.objects.filter(pk=lesson_id, municipality=municipality, topic=topic)
+            .annotate(seats_taken=Count("bookings", filter=Q(bookings__state__in=Booking.SEAT_STATES)))
+            .only("state", "starts_at", "ends_at", "seats")
+            .get()
+        )
+        try:
+            _refuse_if_class_gone(lesson=lesson, starts_at=starts_at)
+        except LessonFull:
+            # Someone already in the class (a second click without a key) hears that instead.
+            known = learner or Learner.objects.identified_by(
+                municipality=municipality, phone=phone, name=learner_details.name
+            ).first()
+            if known is not None:
+                _refuse_if_learner_busy(learner=known, starts_at=lesson.starts_at, ends_at=lesson.ends_at)
+            raise
     # Lock order everywhere: learner, then lesson. A double click waits here for the first click,
-    # then finds the first click's booking under the same idempotency key.
+    # then finds its learner busy at that time (or, for another time, the key taken when it
+    # inserts): booking_create answers either with the first click's booking.
     if learner is None:
         # Comes back locked, with its current values.
         learner = learner_find_or_create(
@@ -144,8 +175,6 @@ def _booking_create(
         )
     else:
         learner = Learner.objects.select_for_update().get(pk=learner.pk)
-    if idempotency_key and Booking.objects.filter(municipality=municipality, idempotency_key=idempotency_key).exists():
-        raise _IdempotentReplay()
     booking = Booking(
         municipality=municipality, learner=learner, channel=channel, entered_by=entered_by,
         idempotency_key=idempotency_key or None, booked_by_proxy=booked_by_proxy, kiosk_device=kiosk_device,
@@ -153,29 +182,21 @@ def _booking_create(
 
     if lesson_id is not None:
         lesson = Lesson.objects.select_for_update().get(pk=lesson_id, municipality=municipality, topic=topic)
-        if lesson.state != Lesson.State.SCHEDULED or lesson.starts_at != starts_at:
-            raise SlotTaken()
+        lesson.seats_taken = lesson.bookings.holding_seat().count()
+        _refuse_if_class_gone(lesson=lesson, starts_at=starts_at, waitlist=waitlist)
         # The messages name the topic and the place: rows the caller already holds.
         lesson.topic = topic
         if lesson.venue_id == venue.pk:
             lesson.venue = venue
         _refuse_if_learner_busy(learner=learner, starts_at=lesson.starts_at, ends_at=lesson.ends_at)
-        taken = lesson.bookings.holding_seat().count()
-        if taken >= lesson.seats:
-            if not waitlist:
-                raise LessonFull()
-            booking.state = Booking.State.WAITLISTED
-        else:
-            booking.state = Booking.State.BOOKED
+        full = lesson.seats_taken >= lesson.seats
+        booking.state = Booking.State.WAITLISTED if full else Booking.State.BOOKED
         booking.lesson = lesson
         _insert_booking(booking)
         if booking.state == Booking.State.BOOKED:
             triggers.booking_confirmed(booking=booking)
         return BookingResult(booking=booking, created=True)
 
-    slot = find_slot(municipality=municipality, topic=topic, venue=venue, starts_at=starts_at, now=now)
-    if slot is None:
-        raise SlotTaken()
     _refuse_if_learner_busy(learner=learner, starts_at=slot.starts_at, ends_at=slot.ends_at)
 
     if slot.instant_volunteer_ids:
@@ -245,6 +266,15 @@ def help_request_for_instant(*, municipality, learner, topic, venue, lesson: Les
     )
     help_request.save()
     return help_request
+
+
+def _refuse_if_class_gone(*, lesson: Lesson, starts_at: dt.datetime, waitlist: bool = False) -> None:
+    """SlotTaken when the class was moved or called off, LessonFull when its seats are taken
+    (unless the learner may wait). `lesson.seats_taken` is the count of bookings holding a seat."""
+    if lesson.state != Lesson.State.SCHEDULED or lesson.starts_at != starts_at:
+        raise SlotTaken()
+    if lesson.seats_taken >= lesson.seats and not waitlist:
+        raise LessonFull()
 
 
 def _refuse_if_learner_busy(*, learner: Learner, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
