@@ -48,8 +48,10 @@ def calendar_token_rotate(request: HttpRequest) -> HttpResponse:
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
-    """What the console provider 'sent': only in development, or for staff."""
-    if not (settings.DEBUG or request.user.is_staff):
+    """What the console provider 'sent', every municipality's: in development only. A deployed
+    site has no such page, for anyone: staff see their own city's outbox under /city/, with
+    two-factor authentication and the audit log."""
+    if not settings.DEBUG:
         raise Http404
     messages = Message.objects.select_related("municipality").order_by("-created_at")
     page = Paginator(messages, 50).get_page(request.GET.get("page"))

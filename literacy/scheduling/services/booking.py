@@ -322,7 +322,6 @@ def booking_cancel(
     now = now or timezone.now()
     if booking.lesson_id:
         Lesson.objects.select_for_update().filter(pk=booking.lesson_id).first()
-    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins below.
     # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to lesson and request.
     booking = Booking.objects.select_for_update(of=("self",)).select_related("lesson", "help_request").get(pk=booking.pk)
     if booking.state == Booking.State.CANCELLED:
