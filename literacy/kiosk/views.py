@@ -175,7 +175,11 @@ def activate(request: HttpRequest) -> HttpResponse:
 
 @kiosk_page
 def welcome(request: HttpRequest) -> HttpResponse:
-    # The welcome screen has nothing to forget, unless a switch or the language was changed.
+    # Whoever stands at the start is the next person: nothing of the last one's answers, booking
+    # or look-up survives it, however they left (戻る rather than 終わる, say).
+    for state in (wizard.BOOKING, wizard.CHECK, wizard.DONE):
+        request.session.pop(state, None)
+    # Then the screen has nothing to forget, unless a switch or the language was changed.
     changed = bool(_prefs(request)) or bool(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
     return _render(request, "kiosk/welcome.html", idle=changed)
 

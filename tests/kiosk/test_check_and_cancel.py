@@ -144,3 +144,21 @@ def test_the_lockout_screen_speaks_english_when_chosen(kiosk_client, booked, set
     kiosk_client.post("/i18n/setlang/", {"language": "en", "next": "/kiosk/"})
     page = find(kiosk_client, "090-1234-5678", booked.code).content.decode()
     assert "Please ask a member of staff" in page and "paused looking up bookings" in page
+
+
+def test_leaving_by_the_back_button_leaves_nothing_for_the_next_person(kiosk_client, booked):
+    # A senior looks up their booking and leaves through 戻る instead of 終わる.
+    find(kiosk_client, "090-1234-5678", booked.code)
+    assert booked.code in kiosk_client.get("/kiosk/check/booking/").content.decode()
+    kiosk_client.get("/kiosk/")
+    # The next person finds an empty phone field and no way back to that booking.
+    assert "090-1234-5678" not in kiosk_client.get("/kiosk/check/").content.decode()
+    assert kiosk_client.get("/kiosk/check/booking/").url == "/kiosk/check/"
+    assert kiosk_client.get("/kiosk/check/code/").url == "/kiosk/check/"
+
+
+def test_a_booking_half_made_is_forgotten_at_the_start(kiosk_client, clock, topic, venue, free_times):
+    walk(kiosk_client, topic=topic, venue=venue)
+    kiosk_client.get("/kiosk/")
+    assert kiosk_client.get("/kiosk/book/confirm/").url == "/kiosk/"
+    assert "kiosk_booking" not in kiosk_client.session
