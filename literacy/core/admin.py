@@ -59,6 +59,8 @@ MUNICIPALITY_PATHS = {
     "scheduling.lessonreport": "lesson__municipality",
     "scheduling.learnerprogress": "report__lesson__municipality",
     "followups.followupaction": "follow_up__municipality",
+    # A callback that matched no message yet belongs to no city: only superusers see it.
+    "notifications.deliveryevent": "message__municipality",
 }
 
 

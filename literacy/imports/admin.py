@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from literacy.core.admin import ScopedModelAdmin
+
 from literacy.imports.models import ImportBatch
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ScopedModelAdmin):
     list_display = ["created_at", "municipality", "kind", "filename", "state", "created_by", "applied_at"]
     list_filter = ["state", "kind", "municipality"]
     readonly_fields = ["municipality", "kind", "filename", "sha256", "state", "report", "created_by",

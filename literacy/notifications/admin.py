@@ -1,8 +1,10 @@
-"""Coordinators see every message, why it failed, what Twilio reported, and can resend."""
+"""Coordinators see their cities' messages, why each failed, what Twilio reported, and (with the
+right to change messages) resend or cancel them."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from literacy.core.admin import ScopedModelAdmin
 from literacy.core.errors import DomainError
 from literacy.notifications.models import DeliveryEvent, InboundMessage, Message
 from literacy.notifications.services import message_resend, messages_cancel
@@ -35,7 +37,7 @@ class FallbackInline(admin.TabularInline):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ScopedModelAdmin):
     list_display = ("created_at", "channel", "kind", "to", "state", "attempts", "send_after", "error_code")
     list_filter = ("state", "channel", "kind", "error_code", "municipality")
     search_fields = ("to", "idempotency_key", "provider_id", "booking__code", "learner__name", "volunteer__name")
@@ -50,7 +52,7 @@ class MessageAdmin(admin.ModelAdmin):
         # Rows are written by services in the same transaction as their cause, never by hand.
         return False
 
-    @admin.action(description=_("選んだメッセージを再送する"))
+    @admin.action(description=_("選んだメッセージを再送する"), permissions=["change"])
     def resend(self, request, queryset):
         done = 0
         for message in queryset:
@@ -61,14 +63,14 @@ class MessageAdmin(admin.ModelAdmin):
                 self.message_user(request, f"#{message.pk}: {exc}", messages.WARNING)
         self.message_user(request, _("%(count)d件を再送の列に入れました。") % {"count": done})
 
-    @admin.action(description=_("送信待ちのメッセージを取り消す"))
+    @admin.action(description=_("送信待ちのメッセージを取り消す"), permissions=["change"])
     def cancel(self, request, queryset):
         count = messages_cancel(messages=queryset, reason=f"admin: {request.user}")
         self.message_user(request, _("%(count)d件を取り消しました。") % {"count": count})
 
 
 @admin.register(DeliveryEvent)
-class DeliveryEventAdmin(admin.ModelAdmin):
+class DeliveryEventAdmin(ScopedModelAdmin):
     list_display = ("received_at", "provider_id", "status", "error_code", "message")
     list_filter = ("status", "error_code")
     search_fields = ("provider_id",)
@@ -77,7 +79,7 @@ class DeliveryEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(ScopedModelAdmin):
     list_display = ("received_at", "channel", "from_number", "body", "action", "booking")
     list_filter = ("channel", "action", "municipality")
     search_fields = ("from_number", "body", "provider_id", "booking__code")

@@ -7,12 +7,14 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from literacy.accounts.models import User
 from literacy.core.demo_seed import ADMIN_EMAIL, COORDINATOR_EMAIL
 from literacy.core.phones import parse_phone
 from literacy.people.admin import LearnerAdminForm
 from literacy.people.models import Learner, Volunteer
+from literacy.places.models import Municipality
 from literacy.scheduling.admin import LessonAdmin
 from literacy.scheduling.models import Booking, Lesson
 from tests import factories
@@ -126,6 +128,40 @@ def test_a_coordinator_sees_only_their_own_city(demo_city, client):
     assert client.get(admin_url(Learner, "change", elsewhere.pk)).status_code != 200
     # No account administration for coordinators.
     assert client.get(admin_url(User, "changelist")).status_code == 403
+
+
+def test_every_admin_of_a_citys_rows_is_scoped_to_the_coordinators_cities():
+    from literacy.core.admin import MunicipalityScopedMixin, municipality_path
+
+    unscoped = [model._meta.label for model, model_admin in admin.site._registry.items()
+                if municipality_path(model) and not isinstance(model_admin, MunicipalityScopedMixin)]
+    assert unscoped == []
+
+
+def test_a_coordinator_sees_only_their_own_citys_messages_and_cannot_resend_them(demo_city, client):
+    from literacy.notifications.models import InboundMessage, Message
+
+    elsewhere = factories.MunicipalityFactory(jis_code="402036", name="久留米市", slug="kurume")
+    text = Message.objects.create(municipality=elsewhere, channel="sms", kind="learner_confirmation",
+                                  to="+819099990000", body="久留米 太郎様", send_after=timezone.now(),
+                                  idempotency_key="elsewhere-1")
+    reply = InboundMessage.objects.create(municipality=elsewhere, channel="sms", provider_id="SMelsewhere",
+                                          from_number="+819099990000", body="はい")
+    client.force_login(with_two_factor(User.objects.get(email=COORDINATOR_EMAIL)))
+    for model, row in ((Message, text), (InboundMessage, reply)):
+        listed = client.get(admin_url(model, "changelist"))
+        assert listed.status_code == 200
+        assert row not in listed.context["cl"].queryset
+        assert {m.municipality.jis_code for m in listed.context["cl"].queryset} <= {"402109"}
+        assert client.get(admin_url(model, "change", row.pk)).status_code != 200
+    # Reading is all a coordinator's group allows here: no resend or cancel among the actions.
+    assert client.get(admin_url(Message, "changelist")).context["action_form"] is None
+    own = Message.objects.create(municipality=Municipality.objects.get(jis_code="402109"), channel="sms",
+                                 kind="learner_confirmation", to="+819012345678", body="八女 花子様",
+                                 send_after=timezone.now(), idempotency_key="own-1")
+    client.post(admin_url(Message, "changelist"), {"action": "cancel", "_selected_action": [own.pk]})
+    own.refresh_from_db()
+    assert own.state != Message.State.CANCELLED
 
 
 def test_learner_form_stores_e164_and_refuses_sms_for_a_landline(municipality):
