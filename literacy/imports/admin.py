@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from literacy.core.admin import ScopedModelAdmin
-
 from literacy.imports.models import ImportBatch
 
 

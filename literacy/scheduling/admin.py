@@ -1,13 +1,35 @@
 """Admin for help requests (with offers), lessons (with bookings), bookings and lesson reports."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.admin import PhoneSearchMixin, ScopedModelAdmin, ScopedTabularInline
+from literacy.core.errors import DomainError, VolunteerUnavailable
+from literacy.core.stored_text import in_program_language
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, Lesson, LessonReport, Offer
+from literacy.scheduling.services import lesson_cancel, lesson_create
 
-# A lesson edited here changes what volunteers have in their calendars: these fields move the event.
+# What the volunteer's calendar and the learners' reminders hold. Saving such a change here would
+# tell nobody, so once a lesson exists these are read-only: a booking is moved at the phone desk
+# (its one-to-one lesson moves with it), a lesson is called off with the action below.
 CALENDAR_FIELDS = ("starts_at", "ends_at", "venue", "volunteer", "topic", "format", "title", "state")
+
+
+class LessonAdminForm(forms.ModelForm):
+    class Meta:
+        model = Lesson
+        fields = ("municipality", "volunteer", "venue", "topic", "format", "title", "starts_at", "ends_at", "seats",
+                  "state", "cancelled_at", "cancel_reason")
+
+    def clean(self):
+        cleaned = super().clean()
+        volunteer, starts_at, ends_at = (cleaned.get(name) for name in ("volunteer", "starts_at", "ends_at"))
+        if self.instance.pk is None and volunteer and starts_at and ends_at and (
+            Lesson.objects.active().filter(volunteer=volunteer).overlapping(starts_at, ends_at).exists()
+        ):
+            raise forms.ValidationError(str(VolunteerUnavailable.message))
+        return cleaned
 
 
 class OfferInline(ScopedTabularInline):
@@ -66,12 +88,31 @@ class LessonAdmin(ScopedModelAdmin):
     readonly_fields = ("calendar_uid", "sequence", "created_at", "updated_at")
     date_hierarchy = "starts_at"
     inlines = (BookingInline,)
+    form = LessonAdminForm
+    actions = ["cancel_and_tell"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, *CALENDAR_FIELDS) if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
-        # Calendar clients only take an update whose SEQUENCE is higher than the one they hold.
-        if change and any(name in form.changed_data for name in CALENDAR_FIELDS):
-            obj.sequence += 1
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            lesson_create(lesson=obj)  # with the volunteer's invite
+
+    @admin.action(description=_("選んだレッスンを中止し、ボランティアと受講者に知らせる"), permissions=["change"])
+    def cancel_and_tell(self, request, queryset):
+        done = 0
+        for lesson in queryset.filter(state=Lesson.State.SCHEDULED):
+            try:
+                with in_program_language():
+                    lesson_cancel(lesson=lesson, reason=str(_("市の担当者が中止しました")), rematch=True)
+            except DomainError as exc:
+                self.message_user(request, f"{lesson}: {exc}", messages.WARNING)
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d件のレッスンを中止しました。") % {"count": done})
 
 
 @admin.register(Booking)

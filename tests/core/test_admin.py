@@ -179,14 +179,58 @@ def test_learner_form_stores_e164_and_refuses_sms_for_a_landline(municipality):
     assert learner.phone == "+81943221234" and learner.phone_kind == "landline"
 
 
-def test_editing_a_lessons_time_in_the_admin_raises_its_sequence(clock):
-    lesson = factories.LessonFactory()
+def _admin_request(user=None):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
     request = RequestFactory().post("/")
-    request.user = factories.UserFactory(is_staff=True, is_superuser=True)
+    request.user = user or factories.UserFactory(is_staff=True, is_superuser=True)
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
 
-    class ChangedForm:
-        changed_data = ["starts_at"]
 
-    LessonAdmin(Lesson, admin.site).save_model(request, lesson, ChangedForm(), change=True)
+def test_a_lessons_time_place_and_state_are_read_only_once_it_exists(clock):
+    # Saving them here would tell neither the volunteer nor the learners.
+    lesson_admin = LessonAdmin(Lesson, admin.site)
+    request = _admin_request()
+    assert {"starts_at", "ends_at", "venue", "volunteer", "state"} <= set(
+        lesson_admin.get_readonly_fields(request, factories.LessonFactory()))
+    assert "starts_at" not in lesson_admin.get_readonly_fields(request, None)
+
+
+def test_a_lesson_added_in_the_admin_invites_its_volunteer_and_never_overlaps(clock):
+    from literacy.notifications.models import Message
+    from literacy.scheduling.admin import LessonAdminForm
+
+    first = factories.LessonFactory()
+    data = {"municipality": first.municipality_id, "volunteer": first.volunteer_id, "venue": first.venue_id,
+            "topic": first.topic_id, "format": "group", "seats": 8, "state": "scheduled", "sequence": 0,
+            "starts_at": first.starts_at + timezone.timedelta(minutes=30),
+            "ends_at": first.ends_at + timezone.timedelta(minutes=30)}
+    overlapping = LessonAdminForm(data=data)
+    assert not overlapping.is_valid()
+    assert "この時間に対応できるボランティアがいません。" in str(overlapping.errors)
+
+    later = {**data, "starts_at": first.starts_at + timezone.timedelta(days=1),
+             "ends_at": first.ends_at + timezone.timedelta(days=1)}
+    form = LessonAdminForm(data=later)
+    assert form.is_valid(), form.errors
+    lesson = form.save(commit=False)
+    LessonAdmin(Lesson, admin.site).save_model(_admin_request(), lesson, form, change=False)
+    assert lesson.pk and lesson.format == "group"
+    assert Message.objects.filter(lesson=lesson, kind=Message.Kind.VOLUNTEER_INVITE).exists()
+
+
+def test_cancelling_lessons_from_the_admin_tells_everyone(clock):
+    from literacy.notifications.models import Message
+
+    booking = factories.BookingFactory()
+    lesson = booking.lesson
+    LessonAdmin(Lesson, admin.site).cancel_and_tell(_admin_request(), Lesson.objects.filter(pk=lesson.pk))
     lesson.refresh_from_db()
-    assert lesson.sequence == 1
+    assert lesson.state == Lesson.State.CANCELLED and lesson.cancel_reason == "市の担当者が中止しました"
+    kinds = set(Message.objects.filter(lesson=lesson).values_list("kind", flat=True))
+    assert {Message.Kind.VOLUNTEER_INVITE_CANCEL, Message.Kind.VOLUNTEER_CANCELLED} <= kinds
+    # The learner goes back to waiting for another volunteer, and is told so.
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.PENDING

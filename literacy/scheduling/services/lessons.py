@@ -15,17 +15,10 @@ from literacy.scheduling.services.overlap import insert_lesson
 
 
 @transaction.atomic
-def lesson_create(
-    *, municipality, volunteer, venue, topic, starts_at: dt.datetime, ends_at: dt.datetime,
-    format: str = Lesson.Format.ONE_TO_ONE, seats: int = 1, title: str = "",
-) -> Lesson:
-    """A lesson the program sets up directly (a group class, a drop-in session)."""
-    lesson = insert_lesson(
-        Lesson(
-            municipality=municipality, volunteer=volunteer, venue=venue, topic=topic, starts_at=starts_at,
-            ends_at=ends_at, format=format, seats=seats, title=title,
-        )
-    )
+def lesson_create(*, lesson: Lesson) -> Lesson:
+    """A lesson the program sets up directly (a group class, a drop-in session): inserted, never
+    overlapping the volunteer's other lessons, and the volunteer sent its invite."""
+    insert_lesson(lesson)
     triggers.lesson_scheduled(lesson=lesson)
     return lesson
 
