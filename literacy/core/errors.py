@@ -80,6 +80,13 @@ class InvalidStateChange(ConflictError):
     message = _("この操作は現在の状態ではできません。")
 
 
+class LessonAlreadyBegun(InvalidStateChange):
+    """Its lesson has started or is over: what happened is the volunteer's report to say."""
+
+    code = "lesson_begun"
+    message = _("この相談はもう始まっているか、終わっています。取り消しや変更はできません。")
+
+
 class PhoneCodeInvalid(DomainError):
     code = "phone_code_invalid"
     message = _("確認コードが正しくないか、有効期限が切れています。もう一度コードを送ってください。")

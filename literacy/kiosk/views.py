@@ -562,6 +562,9 @@ def _booking_summary(booking: Booking, zone, device) -> dict:
                                            timezone.localdate(timezone=zone)) if starts_at else "",
         "time": time_label(starts_at, zone) if starts_at else "",
         "confirmed": result.confirmed,
+        "begun": booking.lesson_has_begun(),
+        # No volunteer by the deadline: the coordinators have the case and call the learner.
+        "past_deadline": bool(result.confirm_by) and result.confirm_by <= timezone.now(),
         "waitlisted": booking.state == Booking.State.WAITLISTED,
         "confirm_by": deadline_label(result.confirm_by, zone) if result.confirm_by else None,
         "by_sms": booking.learner.reminder_channel == Learner.ReminderChannel.SMS,
@@ -658,6 +661,6 @@ def check_cancel(request: HttpRequest) -> HttpResponse:
             return _render(request, "kiosk/problem.html", {"message": str(exc)}, status=exc.http_status)
         request.session.pop(wizard.CHECK, None)
         return _render(request, "kiosk/cancelled.html", summary)
-    if not booking.is_active:
+    if not booking.can_change:
         return redirect("kiosk:check_booking")
     return _render(request, "kiosk/check_cancel.html", summary, back=reverse("kiosk:check_booking"))

@@ -53,10 +53,13 @@ class ErasureBlockers:
         return bool(self.bookings or self.help_requests)
 
 
-def erasure_blockers(*, learner: Learner) -> ErasureBlockers:
+def erasure_blockers(*, learner: Learner, now: dt.datetime | None = None) -> ErasureBlockers:
+    now = now or timezone.now()
     return ErasureBlockers(
         bookings=list(
-            Booking.objects.active().filter(learner=learner)
+            # A lesson already begun waits for nobody (and can no longer be cancelled): only its
+            # volunteer's report is still to come.
+            Booking.objects.active().filter(Q(lesson__isnull=True) | Q(lesson__starts_at__gt=now), learner=learner)
             .select_related("lesson__topic", "lesson__venue").order_by("lesson__starts_at", "id")
         ),
         help_requests=list(

@@ -305,6 +305,16 @@ class Booking(TimeStampedModel):
     def is_active(self) -> bool:
         return self.state in self.ACTIVE_STATES
 
+    def lesson_has_begun(self, now=None) -> bool:
+        """Its lesson has started or is over: too late to cancel or move it (a request still
+        waiting for a volunteer can always be moved or withdrawn)."""
+        return self.lesson is not None and self.lesson.starts_at <= (now or timezone.now())
+
+    @property
+    def can_change(self) -> bool:
+        """Still the learner's to cancel or move."""
+        return self.is_active and not self.lesson_has_begun()
+
 
 class LessonReport(TimeStampedModel):
     """The volunteer's account of a lesson: what was covered and what comes next."""

@@ -201,3 +201,12 @@ def test_a_coordinators_api_bookings_are_not_a_kiosks(coordinator_api, venue, to
     settings.KIOSK_MAX_BOOKINGS_PER_HOUR = 0
     response = coordinator_api.post("/api/v1/bookings/", body(venue), format="json")
     assert response.status_code == 201 and Booking.objects.get().kiosk_device is None
+
+
+def test_a_lesson_already_begun_cannot_be_cancelled(kiosk_api, booked, clock):
+    lesson = Booking.objects.get(code=booked).lesson
+    clock.move_to(lesson.starts_at + dt.timedelta(minutes=5))
+    response = kiosk_api.post(f"/api/v1/bookings/{booked}/cancel/", {"phone": "090-1234-5678"}, format="json")
+    assert response.status_code == 409 and error_code(response) == "lesson_begun"
+    booking = Booking.objects.get(code=booked)
+    assert booking.state == Booking.State.BOOKED and booking.lesson.state == Lesson.State.SCHEDULED

@@ -162,3 +162,30 @@ def test_a_booking_half_made_is_forgotten_at_the_start(kiosk_client, clock, topi
     kiosk_client.get("/kiosk/")
     assert kiosk_client.get("/kiosk/book/confirm/").url == "/kiosk/"
     assert "kiosk_booking" not in kiosk_client.session
+
+
+def test_a_lesson_already_held_is_shown_without_a_cancel_button(kiosk_client, booked, clock):
+    clock.move_to(booked.lesson.ends_at + dt.timedelta(hours=20))  # not reported yet: still "booked"
+    find(kiosk_client, "090-1234-5678", booked.code)
+    page = kiosk_client.get("/kiosk/check/booking/").content.decode()
+    assert "もう始まっているか過ぎています" in page and "予約は確定しています" not in page
+    assert "/kiosk/check/cancel/" not in page
+    assert kiosk_client.get("/kiosk/check/cancel/").url == "/kiosk/check/booking/"
+    refused = kiosk_client.post("/kiosk/check/cancel/")
+    assert refused.status_code == 409 and "取り消しや変更はできません" in refused.content.decode()
+    booked.refresh_from_db()
+    assert booked.state == Booking.State.BOOKED and booked.lesson.state == "scheduled"
+
+
+def test_a_request_past_its_deadline_says_staff_will_call_not_a_time_gone_by(kiosk_client, clock, topic, venue,
+                                                                            free_times):
+    walk(kiosk_client, topic=topic, venue=venue, day="2026-12-09")  # Wednesday: a volunteer must accept
+    kiosk_client.post("/kiosk/book/confirm/")
+    kiosk_client.get("/kiosk/reset/")
+    booking = Booking.objects.get()
+    assert booking.state == Booking.State.PENDING
+    find(kiosk_client, "090-1234-5678", booking.code)
+    assert "までにお知らせします" in kiosk_client.get("/kiosk/check/booking/").content.decode()
+    clock.move_to(booking.help_request.deadline + dt.timedelta(minutes=5))
+    page = kiosk_client.get("/kiosk/check/booking/").content.decode()
+    assert "市の担当者からお電話でご相談します" in page and "までにお知らせします" not in page

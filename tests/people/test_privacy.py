@@ -23,6 +23,7 @@ from literacy.people.privacy import (
 )
 from literacy.scheduling.models import Booking, HelpRequest, LearnerProgress, Lesson, LessonReport
 from tests import factories
+from tests.conftest import NOW
 
 YEAR = dt.timedelta(days=366)
 
@@ -209,6 +210,14 @@ def test_erasure_blockers_name_what_must_be_cancelled_first(world, municipality,
     assert "予約または相談の依頼が進行中のため、消去できません" in str(refused.value)
     assert refused.value.code == "learner_has_active_bookings"
     assert not AuditEvent.objects.exists()
+
+
+def test_a_lesson_already_held_does_not_block_erasure(world, municipality, coordinator, clock):
+    # Held yesterday, not reported yet: nobody waits for it, and it can no longer be cancelled.
+    held = factories.LessonFactory(municipality=municipality, starts_at=NOW - dt.timedelta(days=1))
+    factories.BookingFactory(lesson=held, learner=world.recent)
+    assert not erasure_blockers(learner=world.recent)
+    learner_erase(learner=world.recent, by=coordinator)
 
 
 def _held_by_number(municipality, phone: str, tag: str):

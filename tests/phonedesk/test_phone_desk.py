@@ -311,3 +311,20 @@ def test_book_a_time_a_volunteer_must_accept(desk, hanako, venue, topic, volunte
     with translation.override("en"):
         assert "the learner hears by" in str(translation.gettext(
             "仮予約しました（予約番号 %(code)s）。ボランティアが承諾すると確定し、%(when)sまでにご本人へ連絡します。"))
+
+
+def test_a_lesson_already_held_offers_no_cancel_or_move(desk, hanako, venue, topic, tuesday_window, clock):
+    # That afternoon, the volunteer has not reported yet: the booking is still "booked".
+    desk.post(f"{DESK}learners/{hanako.pk}/book/", {
+        "topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:held"})
+    booking = Booking.objects.get()
+    clock.move_to(TUESDAY_10 + dt.timedelta(hours=4))
+    page = desk.get(f"{DESK}learners/{hanako.pk}/").content.decode()
+    assert booking.code in page
+    assert f"{DESK}bookings/{booking.pk}/cancel/" not in page and f"{DESK}bookings/{booking.pk}/move/" not in page
+    response = desk.post(f"{DESK}bookings/{booking.pk}/cancel/", {"reason": "体調不良"}, follow=True)
+    assert "もう始まっているか、終わっています" in " ".join(messages_of(response))
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.BOOKED and booking.lesson.state == "scheduled"
+    assert not Message.objects.filter(kind__in=["learner_cancelled", "volunteer_booking_cancelled",
+                                                "volunteer_cancelled"]).exists()

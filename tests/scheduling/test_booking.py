@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from literacy.core.errors import (
     InvalidPhoneNumber,
     LearnerAlreadyBooked,
+    LessonAlreadyBegun,
     LessonFull,
     SlotTaken,
     SmsNotPossible,
@@ -236,6 +237,23 @@ def test_move_to_taken_time_changes_nothing(municipality, topic, venue, instant_
         booking_move(booking=booking, starts_at=at(11), now=NOW)
     booking.refresh_from_db()
     assert booking.state == Booking.State.BOOKED and booking.lesson.starts_at == at(10)
+
+
+@pytest.mark.parametrize("change", ["cancel", "move"])
+def test_a_lesson_already_begun_is_neither_cancelled_nor_moved(municipality, topic, venue, instant_window, clock,
+                                                                change):
+    booking = book(municipality, topic, venue, at(10)).booking
+    Message.objects.all().delete()
+    with pytest.raises(LessonAlreadyBegun):
+        if change == "cancel":
+            booking_cancel(booking=booking, now=at(10, TUESDAY) + dt.timedelta(minutes=1))
+        else:
+            booking_move(booking=booking, starts_at=at(11), now=at(10, TUESDAY) + dt.timedelta(minutes=1))
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.BOOKED and booking.lesson.state == Lesson.State.SCHEDULED
+    assert not Message.objects.exists()
+    # A minute before it starts it is still the learner's to call off.
+    assert booking_cancel(booking=booking, now=at(10, TUESDAY) - dt.timedelta(minutes=1)).state == "cancelled"
 
 
 def test_learner_confirmation(municipality, topic, venue, instant_window, clock):

@@ -14,6 +14,7 @@ from literacy.core.errors import (
     ConflictError,
     InvalidStateChange,
     LearnerAlreadyBooked,
+    LessonAlreadyBegun,
     LessonFull,
     SlotTaken,
     VolunteerUnavailable,
@@ -328,6 +329,10 @@ def booking_cancel(
         return booking
     if booking.state not in Booking.ACTIVE_STATES:
         raise InvalidStateChange()
+    if booking.lesson_has_begun(now):
+        # Calling off a lesson already held would send "cancelled" to both sides and leave the
+        # volunteer unable to report it (a no-show would then never be followed up).
+        raise LessonAlreadyBegun()
     was_holding_seat = booking.state == Booking.State.BOOKED
     booking.state = Booking.State.CANCELLED
     booking.cancelled_at = now
@@ -367,6 +372,8 @@ def booking_move(
     booking = Booking.objects.select_related("lesson", "learner", "help_request").get(pk=booking.pk)
     if booking.state not in (Booking.State.BOOKED, Booking.State.PENDING):
         raise InvalidStateChange()
+    if booking.lesson_has_begun(now):
+        raise LessonAlreadyBegun()
     lesson = booking.lesson
     topic = lesson.topic if lesson else booking.help_request.topic
     venue = venue or (lesson.venue if lesson else booking.help_request.venue)
