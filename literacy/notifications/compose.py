@@ -29,14 +29,19 @@ def booking_key(booking) -> str:
     return f"booking:{booking.pk}:lesson:{booking.lesson_id or 0}"
 
 
-def learner_channel(learner: Learner) -> str | None:
-    """SMS only to a mobile that has not opted out; a call for landlines and for callers."""
-    if learner.reminder_channel == Learner.ReminderChannel.NONE or not learner.phone:
+def learner_channel(learner: Learner, *, news: bool = False) -> str | None:
+    """How the learner hears from us: SMS to a mobile that takes texts, otherwise a call.
+
+    Reminders follow their choice, so "no reminders" means none. News they cannot know otherwise
+    (a time confirmed after a wait, a lesson moved or called off by someone else) reaches them all
+    the same, by a call: they must know whether to come. A learner who stopped texts (停止) is
+    called instead; stopping texts is not leaving the program."""
+    if not learner.phone:
         return None
+    if learner.reminder_channel == Learner.ReminderChannel.NONE:
+        return Message.Channel.VOICE if news else None
     if learner.reminder_channel == Learner.ReminderChannel.SMS and learner.can_receive_sms:
         return Message.Channel.SMS
-    if learner.reminder_channel == Learner.ReminderChannel.SMS and learner.sms_opted_out_at:
-        return None
     return Message.Channel.VOICE
 
 
@@ -60,10 +65,10 @@ def learner_text(*, kind: str, booking, channel: str, extra: dict | None = None)
 def learner_message(
     *, kind: str, booking, key: str, send_after: dt.datetime | None = None,
     not_after: dt.datetime | None = None, extra: dict | None = None, channel: str | None = None,
-    with_sequence: bool = True, fallback_of: Message | None = None,
+    with_sequence: bool = True, fallback_of: Message | None = None, news: bool = False,
 ) -> Message | None:
     learner = booking.learner
-    channel = channel or learner_channel(learner)
+    channel = channel or learner_channel(learner, news=news)
     if channel is None:
         return None
     lesson = booking.lesson

@@ -410,9 +410,12 @@ def _record_permanent(message: Message, worker: str, exc: PermanentSendError) ->
     current.lease_until = None
     current.save(update_fields=["state", "error_code", "error_message", "lease_until", "updated_at"])
     learner = current.learner
-    if exc.code in CARRIER_OPT_OUT and learner is not None:
+    # A family member's reminder about the learner goes to the family member's number: what the
+    # carrier says of that number changes nothing about the learner's own.
+    to_learner = learner is not None and current.to == learner.phone
+    if exc.code in CARRIER_OPT_OUT and to_learner:
         Learner.objects.filter(pk=learner.pk, sms_opted_out_at__isnull=True).update(sms_opted_out_at=timezone.now())
-    if exc.code in SMS_TO_VOICE_FALLBACK and current.channel == Message.Channel.SMS and learner is not None:
+    if exc.code in SMS_TO_VOICE_FALLBACK and current.channel == Message.Channel.SMS and to_learner:
         # The number is a landline after all: call this time, and call from now on.
         Learner.objects.filter(pk=learner.pk).update(reminder_channel=Learner.ReminderChannel.VOICE)
         if compose.voice_fallback(current) is not None:

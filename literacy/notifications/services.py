@@ -271,7 +271,8 @@ def learner_sms_opt_out(*, learner) -> None:
     )
     learner.refresh_from_db(fields=["sms_opted_out_at"])
     messages_cancel(
-        messages=Message.objects.filter(learner=learner, channel=Message.Channel.SMS),
+        # Their own number's texts: a family member's reminder about them is the family member's to stop.
+        messages=Message.objects.filter(learner=learner, to=learner.phone, channel=Message.Channel.SMS),
         reason=_("ショートメールの停止を希望されました"),
     )
 

@@ -20,6 +20,7 @@ from literacy.notifications import compose, ical
 from literacy.notifications.compose import booking_key
 from literacy.notifications.models import Message
 from literacy.notifications.services import (
+    learner_sms_opt_out,
     message_cancel_for_booking,
     message_enqueue,
     messages_cancel,
@@ -36,12 +37,15 @@ NOTICE_KINDS = (Message.Kind.LEARNER_CANCELLED, Message.Kind.VOLUNTEER_CANCELLED
 
 
 @outbox_batch()
-def booking_confirmed(*, booking: Booking) -> None:
-    """A learner's place in a lesson is fixed: confirm to them, schedule their reminders."""
+def booking_confirmed(*, booking: Booking, after_waiting: bool = False) -> None:
+    """A learner's place in a lesson is fixed: confirm to them, schedule their reminders.
+    after_waiting: they were waiting for a volunteer or a seat, so this is news they must hear
+    even if they asked for no reminders."""
     lesson = booking.lesson
     compose.learner_message(
         kind=Message.Kind.LEARNER_CONFIRMATION, booking=booking,
         key=f"{booking_key(booking)}:confirmation:{lesson.sequence}", not_after=lesson.starts_at,
+        news=after_waiting,
     )
     compose.learner_reminders(booking, now=timezone.now())
 
@@ -62,7 +66,7 @@ def booking_cancelled(*, booking: Booking, by_learner: bool) -> None:
     message_cancel_for_booking(booking=booking, reason=_("予約がキャンセルされました"))
     compose.learner_message(
         kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"{booking_key(booking)}:cancelled",
-        extra={"by_learner": by_learner}, with_sequence=False,
+        extra={"by_learner": by_learner}, with_sequence=False, news=not by_learner,
     )
     lesson = booking.lesson
     if lesson is not None and lesson.is_active:
@@ -71,6 +75,21 @@ def booking_cancelled(*, booking: Booking, by_learner: bool) -> None:
             key=f"{booking_key(booking)}:volunteer_cancelled", extra={"learner": booking.learner.given_name},
             with_sequence=False,
         )
+
+
+@outbox_batch()
+def learner_stopped_texts(*, learner) -> None:
+    """The learner texted 停止: no more texts to their number, and those still to go become calls
+    (stopping texts is not leaving the program: they still hear about their lessons)."""
+    still_to_go = list(
+        Message.objects.filter(learner=learner, to=learner.phone, channel=Message.Channel.SMS,
+                               state=Message.State.PENDING, booking__isnull=False)
+        .select_related("booking__learner", "booking__lesson", "booking__municipality")
+    )
+    learner_sms_opt_out(learner=learner)
+    for message in still_to_go:
+        message.booking.learner = learner  # as it is now: texts stopped
+        compose.voice_fallback(message)
 
 
 @outbox_batch()
@@ -96,7 +115,7 @@ def lesson_changed(*, lesson: Lesson) -> None:
         booking.lesson = lesson
         compose.learner_message(
             kind=Message.Kind.LEARNER_CHANGED, booking=booking,
-            key=f"{booking_key(booking)}:changed:{lesson.sequence}", not_after=lesson.starts_at,
+            key=f"{booking_key(booking)}:changed:{lesson.sequence}", not_after=lesson.starts_at, news=True,
         )
         compose.learner_reminders(booking, now=now)
     compose.volunteer_sms(
@@ -122,7 +141,7 @@ def lesson_cancelled(*, lesson: Lesson) -> None:
             booking.lesson = lesson
             compose.learner_message(
                 kind=Message.Kind.LEARNER_CANCELLED, booking=booking, key=f"{booking_key(booking)}:cancelled",
-                extra={"by_learner": False}, with_sequence=False,
+                extra={"by_learner": False}, with_sequence=False, news=True,
             )
     compose.volunteer_sms(
         kind=Message.Kind.VOLUNTEER_CANCELLED, lesson=lesson, key=f"lesson:{lesson.pk}:volunteer_cancelled",

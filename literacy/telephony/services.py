@@ -17,12 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from literacy.core.errors import DomainError
-from literacy.notifications import texts
+from literacy.notifications import texts, triggers
 from literacy.notifications.models import InboundMessage, Message
 from literacy.notifications.sending_limits import number_forms, sms_refusal, sms_sent_today, tokyo_day
 from literacy.notifications.services import (
     learner_sms_opt_in,
-    learner_sms_opt_out,
     message_skip_told_in_person,
 )
 from literacy.people.models import Learner
@@ -108,7 +107,7 @@ def sms_inbound_receive(*, provider_id: str, from_number: str, body: str) -> Inb
     booking = None
     if command == OPTED_OUT:
         for learner in learners:
-            learner_sms_opt_out(learner=learner)
+            triggers.learner_stopped_texts(learner=learner)
         reply = Reply(OPTED_OUT, reply_text("reply_opted_out", municipality, language=language))
     elif command == OPTED_IN:
         for learner in learners:

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from literacy.notifications import triggers
 from literacy.notifications.models import Message
 from literacy.notifications.services import message_enqueue, outbox_batch
+from literacy.scheduling.models import Booking
 from literacy.scheduling.services import booking_cancel, lesson_cancel, lesson_reschedule
 from tests import factories
-from tests.conftest import TOKYO
+from tests.conftest import NOW, TOKYO
 
 K = Message.Kind
 
@@ -211,3 +212,27 @@ def test_in_a_batch_the_first_row_under_a_key_wins_and_an_error_writes_nothing(b
                         body="lost", idempotency_key="batch-test-2")
         raise RuntimeError
     assert not Message.objects.filter(idempotency_key="batch-test-2").exists()
+
+
+def test_a_learner_who_wants_no_reminders_still_hears_news_by_a_call(municipality, topic, venue, volunteer, clock):
+    """No reminders means none; but a time confirmed after a wait, or a lesson called off by
+    someone else, is news they must hear to know whether to come."""
+    from literacy.scheduling.services import help_request_create, offer_accept
+
+    factories.AvailabilityFactory(volunteer=volunteer, venue=venue, weekday=1, starts=dt.time(10), ends=dt.time(12))
+    learner = factories.LearnerFactory(municipality=municipality, reminder_channel="none")
+    starts = dt.datetime.combine(NOW.date() + dt.timedelta(days=1), dt.time(10), tzinfo=TOKYO)
+    request = help_request_create(municipality=municipality, learner=learner, topic=topic, venue=venue,
+                                  starts_at=starts, ends_at=starts + dt.timedelta(hours=1), channel="kiosk")
+    booking = factories.BookingFactory(municipality=municipality, learner=learner, lesson=None,
+                                       help_request=request, state=Booking.State.PENDING)
+    lesson = offer_accept(offer=request.offers.get(), volunteer=volunteer)
+    to_learner = Message.objects.filter(learner=learner)
+    assert list(to_learner.values_list("kind", "channel")) == [(Message.Kind.LEARNER_CONFIRMATION, "voice")]
+    lesson_cancel(lesson=lesson, reason="体調不良", rematch=False)
+    assert to_learner.filter(kind=Message.Kind.LEARNER_CANCELLED, channel="voice").exists()
+    # Told at the screen, no reminders wanted: an instant booking writes them nothing.
+    other = factories.BookingFactory(municipality=municipality, learner=factories.LearnerFactory(
+        municipality=municipality, reminder_channel="none", phone="+819087654321"))
+    triggers.booking_confirmed(booking=other)
+    assert not Message.objects.filter(learner=other.learner).exists()

@@ -143,3 +143,21 @@ def test_twilio_needs_credentials(settings):
     settings.TWILIO_ACCOUNT_SID = ""
     with pytest.raises(ImproperlyConfigured):
         TwilioProvider(http_client=FakeTwilioHttp())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", [21610, 21614])
+def test_a_family_members_number_refusing_changes_nothing_about_the_learner(booking, learner, twilio_settings,
+                                                                            daytime, code):
+    learner.proxy_phone, learner.proxy_gets_reminders = "+818011112222", True
+    learner.save()
+    triggers.booking_confirmed(booking=booking)
+    proxy_reminder = Message.objects.get(to="+818011112222")
+    Message.objects.exclude(pk=proxy_reminder.pk).update(state="cancelled")
+    Message.objects.filter(pk=proxy_reminder.pk).update(send_after=dt.datetime.now(dt.UTC))
+    http = FakeTwilioHttp(error(400, code, "refused"), created("CA"))
+    assert dispatch_due(provider=TwilioProvider(http_client=http)).outcomes == {"failed": 1}
+    learner.refresh_from_db()
+    assert learner.sms_opted_out_at is None and learner.reminder_channel == "sms"
+    assert len(http.seen) == 1  # nobody was called in the family member's place
+    assert FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED, booking=booking).exists()

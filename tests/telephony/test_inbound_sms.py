@@ -76,6 +76,18 @@ def test_stop_and_start(twilio_post, booking):
     booking.learner.refresh_from_db()
     assert booking.learner.sms_opted_out_at is not None and "開始" in reply
     assert not Message.objects.filter(learner=booking.learner, channel="sms", state="pending").exists()
+    # Stopping texts is not leaving the program: what was still to go comes as calls, and so does
+    # what a new booking writes.
+    calls = Message.objects.filter(learner=booking.learner, channel="voice", state="pending")
+    assert set(calls.values_list("kind", flat=True)) == {
+        Message.Kind.LEARNER_CONFIRMATION, Message.Kind.LEARNER_REMINDER_DAY_BEFORE,
+        Message.Kind.LEARNER_REMINDER_MORNING}
+    later = factories.BookingFactory(learner=booking.learner, municipality=booking.municipality,
+                                     lesson=factories.LessonFactory(municipality=booking.municipality,
+                                                                    starts_at=booking.lesson.starts_at
+                                                                    + dt.timedelta(days=7)))
+    triggers.booking_confirmed(booking=later)
+    assert set(Message.objects.filter(booking=later).values_list("channel", flat=True)) == {"voice"}
     send(twilio_post, "START", sid="SM" + "5" * 32)
     booking.learner.refresh_from_db()
     assert booking.learner.sms_opted_out_at is None

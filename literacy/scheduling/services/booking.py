@@ -357,7 +357,7 @@ def _promote_waitlist(*, lesson: Lesson) -> None:
     for waiting in lesson.bookings.filter(state=Booking.State.WAITLISTED).order_by("created_at")[: max(free, 0)]:
         waiting.state = Booking.State.BOOKED
         waiting.save()
-        triggers.booking_confirmed(booking=waiting)
+        triggers.booking_confirmed(booking=waiting, after_waiting=True)
 
 
 @transaction.atomic

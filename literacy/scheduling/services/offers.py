@@ -148,7 +148,7 @@ def _schedule(*, help_request: HelpRequest, offer: Offer, now: dt.datetime) -> L
         booking.state = Booking.State.BOOKED
         booking.lesson = lesson
         booking.save()
-        triggers.booking_confirmed(booking=booking)
+        triggers.booking_confirmed(booking=booking, after_waiting=True)
     return lesson
 
 
