@@ -133,3 +133,43 @@ def test_database_refuses_overlapping_lessons_even_without_the_service(world):
     Lesson.objects.create(municipality=municipality, volunteer=volunteer, venue=venue, topic=topic,
                           starts_at=at(10), ends_at=at(11))
     assert connection.vendor == "postgresql"
+
+
+@requires_postgres
+def test_a_learner_cancelling_while_the_volunteer_accepts_never_deadlocks(municipality, topic, venue, volunteer,
+                                                                           monkeypatch):
+    """The cancel holds the booking's request before anything else, as the accept does: one waits
+    for the other. Taking the booking first deadlocked with the accept (a 500 for one of them)."""
+    import threading
+
+    from literacy.scheduling.services import booking as booking_module
+    from literacy.scheduling.services import booking_cancel
+
+    factories.AvailabilityFactory(volunteer=volunteer, venue=venue, weekday=1, starts=dt.time(10), ends=dt.time(12))
+    result = booking_create(
+        municipality=municipality, topic=topic, venue=venue, starts_at=at(10), channel="phone_desk",
+        learner_details=LearnerDetails(phone="090-1234-5678", name="八女 花子", reminder_channel="voice"), now=NOW,
+    )
+    booking = result.booking
+    offer = booking.help_request.offers.get(volunteer=volunteer)
+    cancel_is_inside = threading.Event()
+    withdraw = booking_module.help_request_withdraw
+
+    def slow_withdraw(**kwargs):
+        # The cancel holds its locks here long enough for the accept to take whatever is free.
+        cancel_is_inside.set()
+        threading.Event().wait(0.5)
+        return withdraw(**kwargs)
+
+    monkeypatch.setattr(booking_module, "help_request_withdraw", slow_withdraw)
+
+    def act(n):
+        if n == 0:
+            return booking_cancel(booking=booking, now=NOW).state
+        cancel_is_inside.wait(10)
+        return offer_accept(offer=offer, volunteer=volunteer, now=NOW)
+
+    outcomes = race(2, act)
+    assert outcomes[0] == ("ok", "cancelled")
+    assert outcomes[1] == ("conflict", "offer_taken")
+    assert not Lesson.objects.filter(volunteer=volunteer).exists()

@@ -321,6 +321,12 @@ def booking_cancel(
     one-to-one; a booking still waiting for a volunteer withdraws its request. Cancelling twice
     is harmless."""
     now = now or timezone.now()
+    # Lock order: request, lesson, booking, as offer_accept takes them (it holds the request while
+    # it gives the waiting booking its lesson). Taking the booking first deadlocked with it.
+    if booking.help_request_id:
+        HelpRequest.objects.select_for_update().filter(pk=booking.help_request_id).order_by().first()
+        # Held now: no accept can give the booking a lesson any more; see whether one just did.
+        booking.refresh_from_db(fields=["lesson"])
     if booking.lesson_id:
         Lesson.objects.select_for_update().filter(pk=booking.lesson_id).first()
     # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to lesson and request.
