@@ -80,6 +80,13 @@ class InvalidStateChange(ConflictError):
     message = _("この操作は現在の状態ではできません。")
 
 
+class VolunteerNotActive(ConflictError):
+    """A paused or retired volunteer answering an offer sent before: nothing new is theirs to take."""
+
+    code = "volunteer_not_active"
+    message = _("活動をお休み中のため、依頼をお引き受けいただけません。")
+
+
 class LessonAlreadyBegun(InvalidStateChange):
     """Its lesson has started or is over: what happened is the volunteer's report to say."""
 

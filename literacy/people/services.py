@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from literacy.core.errors import (
     AvailabilityOverlap,
@@ -215,6 +216,11 @@ def volunteer_update_profile(*, volunteer: Volunteer, profile: VolunteerProfile)
     return volunteer
 
 
+class PausedByCoordinator(InvalidStateChange):
+    code = "paused_by_coordinator"
+    message = gettext_lazy("市の担当者が活動をお休みにしています。再開については担当者にご相談ください。")
+
+
 # Who may move a volunteer from one status to another. Resuming from a pause needs no second
 # approval only for someone approved before (approved_at is set).
 _STATUS_CHANGES = {
@@ -241,13 +247,20 @@ def volunteer_set_status(
         return volunteer
     if (volunteer.status, status) not in _STATUS_CHANGES:
         raise InvalidStateChange()
-    if (volunteer.status, status) == (Volunteer.Status.PAUSED, Volunteer.Status.APPROVED) and volunteer.approved_at is None:
+    resuming = (volunteer.status, status) == (Volunteer.Status.PAUSED, Volunteer.Status.APPROVED)
+    if resuming and volunteer.approved_at is None:
         raise InvalidStateChange(code="never_approved")
+    if (
+        resuming and changed_by is not None and changed_by.pk == volunteer.user_id
+        and volunteer.paused_by_id not in (None, volunteer.user_id)
+    ):
+        raise PausedByCoordinator()
     if volunteer.status == Volunteer.Status.APPLIED and status == Volunteer.Status.APPROVED:
         volunteer.approved_by = changed_by
         volunteer.approved_at = now
+    volunteer.paused_by = changed_by if status == Volunteer.Status.PAUSED else None
     volunteer.status = status
-    volunteer.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    volunteer.save(update_fields=["status", "approved_by", "approved_at", "paused_by", "updated_at"])
     if status in (Volunteer.Status.APPROVED, Volunteer.Status.RETIRED):
         # The case's outcome is the decision, in the words of the status list.
         followups_close_for(

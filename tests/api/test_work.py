@@ -68,6 +68,19 @@ def test_first_acceptance_wins_the_second_is_409(volunteer_api, second_volunteer
     assert late.status_code == 409 and error_code(late) == "offer_taken"
 
 
+@pytest.mark.parametrize("status", ["paused", "retired"])
+def test_a_paused_or_retired_volunteer_cannot_accept_an_offer_sent_before(volunteer_api, volunteer, coordinator,
+                                                                          offers, status):
+    from literacy.people.services import volunteer_set_status
+
+    mine, _ = offers
+    volunteer_set_status(volunteer=volunteer, status=status, changed_by=coordinator)
+    response = volunteer_api.post(f"/api/v1/offers/{mine.pk}/accept/")
+    assert response.status_code == 409 and error_code(response) == "volunteer_not_active"
+    mine.refresh_from_db()
+    assert mine.state == Offer.State.PENDING and not Lesson.objects.exists()
+
+
 def test_decline_moves_on_and_is_harmless_twice(volunteer_api, offers):
     mine, _ = offers
     first = volunteer_api.post(f"/api/v1/offers/{mine.pk}/decline/")

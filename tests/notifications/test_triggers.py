@@ -224,8 +224,8 @@ def test_a_learner_who_wants_no_reminders_still_hears_news_by_a_call(municipalit
     starts = dt.datetime.combine(NOW.date() + dt.timedelta(days=1), dt.time(10), tzinfo=TOKYO)
     request = help_request_create(municipality=municipality, learner=learner, topic=topic, venue=venue,
                                   starts_at=starts, ends_at=starts + dt.timedelta(hours=1), channel="kiosk")
-    booking = factories.BookingFactory(municipality=municipality, learner=learner, lesson=None,
-                                       help_request=request, state=Booking.State.PENDING)
+    factories.BookingFactory(municipality=municipality, learner=learner, lesson=None, help_request=request,
+                             state=Booking.State.PENDING)
     lesson = offer_accept(offer=request.offers.get(), volunteer=volunteer)
     to_learner = Message.objects.filter(learner=learner)
     assert list(to_learner.values_list("kind", "channel")) == [(Message.Kind.LEARNER_CONFIRMATION, "voice")]

@@ -87,6 +87,21 @@ def test_pause_resume_and_retire(client, volunteer, coordinator, clock):
     assert volunteer.status == Volunteer.Status.RETIRED
 
 
+def test_a_pause_a_coordinator_decided_is_not_the_volunteers_to_lift(client, volunteer, coordinator, clock):
+    Volunteer.objects.filter(pk=volunteer.pk).update(approved_at=NOW, approved_by=coordinator)
+    volunteer_set_status(volunteer=volunteer, status=Volunteer.Status.PAUSED, changed_by=coordinator)
+    response = login(client, volunteer).post(reverse("portal:status"), {"action": "resume"}, follow=True)
+    assert "市の担当者が活動をお休みにしています" in response.content.decode()
+    volunteer.refresh_from_db()
+    assert volunteer.status == Volunteer.Status.PAUSED and volunteer.paused_by == coordinator
+    # The coordinator lifts it; a later pause of the volunteer's own is theirs to lift again.
+    volunteer_set_status(volunteer=volunteer, status=Volunteer.Status.APPROVED, changed_by=coordinator)
+    client.post(reverse("portal:status"), {"action": "pause"})
+    client.post(reverse("portal:status"), {"action": "resume"})
+    volunteer.refresh_from_db()
+    assert volunteer.status == Volunteer.Status.APPROVED and volunteer.paused_by is None
+
+
 def test_an_applicant_cannot_approve_themselves(client, municipality, topic):
     applicant = factories.VolunteerFactory(municipality=municipality, status=Volunteer.Status.APPLIED)
     response = login(client, applicant).post(reverse("portal:status"), {"action": "resume"})

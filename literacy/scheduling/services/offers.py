@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from literacy.core.errors import NotFoundError, OfferNotAvailable
+from literacy.core.errors import NotFoundError, OfferNotAvailable, VolunteerNotActive
 from literacy.followups.models import FollowUp
 from literacy.followups.services import followup_open, followups_close_for
 from literacy.notifications import triggers
@@ -165,6 +165,8 @@ def offer_accept(*, offer: Offer, volunteer: Volunteer, now: dt.datetime | None 
         raise OfferNotAvailable()
     if offer.expires_at <= now:
         raise OfferNotAvailable(code="offer_expired")
+    if offer.volunteer.status != Volunteer.Status.APPROVED:
+        raise VolunteerNotActive()
     return _schedule(help_request=help_request, offer=offer, now=now)
 
 
