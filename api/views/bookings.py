@@ -19,6 +19,7 @@ from api.serializers.bookings import (
 from api.serializers.errors import ErrorSerializer
 from api.tenancy import is_account, kiosk_device, request_municipality
 from api.views.documentation import INVALID_EXAMPLE, MUNICIPALITY, NOT_FOUND_EXAMPLE, TIME_TAKEN_EXAMPLE
+from literacy.core.client_address import client_ip
 from literacy.core.errors import InvalidPhoneNumber, NotFoundError, SmsNotPossible
 from literacy.people.models import Channel
 from literacy.scheduling.models import Booking
@@ -153,7 +154,12 @@ def _learners_booking(request, code: str, phone: str) -> Booking:
     """The booking for this code + phone, through the lockout: repeated wrong pairs from one
     kiosk or address (or for one phone) get 429 before anything is looked up."""
     device = kiosk_device(request)
-    client_key = f"kiosk:{device.pk}" if device else f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    if device:
+        client_key = f"kiosk:{device.pk}"
+    elif is_account(request):
+        client_key = f"user:{request.user.pk}"
+    else:
+        client_key = f"ip:{client_ip(request)}"
     try:
         return booking_lookup(municipality=request_municipality(request), code=code, phone=phone,
                               client_key=client_key, include_inactive=True)

@@ -15,10 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from literacy.accounts.access import coordinator_required
+from literacy.core.client_address import client_ip
 from literacy.core.errors import DomainError
 from literacy.coverage.forms import EraseRequestForm
 from literacy.coverage.models import AuditEvent
-from literacy.coverage.services import audit_record, client_ip
+from literacy.coverage.services import audit_record
 from literacy.people.models import Learner
 from literacy.people.privacy import erasure_blockers, learner_erase, learner_export
 

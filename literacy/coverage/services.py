@@ -19,11 +19,6 @@ from literacy.places.models import Municipality, Venue
 RESENDABLE_STATES = (Message.State.FAILED, Message.State.UNDELIVERED, Message.State.EXPIRED)
 
 
-def client_ip(request) -> str | None:
-    """The caller's address as the web server saw it (a proxy in front must set REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR") or None
-
-
 @transaction.atomic
 def audit_record(
     *,

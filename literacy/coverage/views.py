@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from literacy.accounts.access import coordinator_required
+from literacy.core.client_address import client_ip
 from literacy.core.errors import DomainError
 from literacy.coverage import selectors
 from literacy.coverage.charts import chart_for
@@ -36,7 +37,6 @@ from literacy.coverage.selectors import Period
 from literacy.coverage.services import (
     RESENDABLE_STATES,
     audit_record,
-    client_ip,
     outbox_resend,
     topic_save,
     venue_save,

@@ -205,6 +205,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Oshieai <noreply@oshi
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
+# How many proxies in front of the app append the client's address to X-Forwarded-For: 0 when
+# clients reach the app directly (development), 1 behind the shipped nginx (production's default).
+# Rate limits, lock-outs and the audit log read the address from here (core/client_address.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# allauth's failed-login limits count per address too: through the same function.
+ACCOUNT_ADAPTER = "literacy.accounts.adapter.AccountAdapter"
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
@@ -221,6 +228,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # One bucket per kind of caller: anonymous clients by IP, people by account, kiosks by device.
+    # The client's address for the anonymous throttle: the entry the trusted proxy appended to
+    # X-Forwarded-For, never one the client wrote itself (literacy/core/client_address.py).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_CLASSES": [
         "api.throttling.AnonymousThrottle",
         "api.throttling.UserThrottle",

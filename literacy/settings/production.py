@@ -5,7 +5,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import caches_from_url
+from .base import REST_FRAMEWORK, caches_from_url
 
 
 def _required(name: str) -> str:
@@ -26,6 +26,9 @@ if not _required("DATABASE_URL").startswith(("postgres://", "postgresql://")):
 CACHES = caches_from_url(os.environ.get("CACHE_URL", "").strip() or "db://oshieai_cache")
 ALLOWED_HOSTS = [h.strip() for h in _required("ALLOWED_HOSTS").split(",") if h.strip()]
 DEBUG = False
+# Behind the shipped nginx (deploy/nginx/oshieai.conf), which appends the client's address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": TRUSTED_PROXY_COUNT}
 SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "twilio")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -183,6 +183,46 @@ def test_guessing_codes_is_locked_out_with_429_even_for_the_right_pair(anon, boo
     assert response.status_code == 429 and error_code(response) == "too_many_attempts"
 
 
+def test_behind_the_proxy_one_clients_guesses_lock_out_only_that_client(anon, booked, settings):
+    """Through nginx every request has the same (empty) REMOTE_ADDR: the lockout must count by
+    the address nginx appended, or one guesser would lock every senior out."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.BOOKING_LOOKUP_MAX_MISSES_PER_CLIENT = 3
+    query = {"phone": "09012345678", "municipality": "402109"}
+    for guess in range(3):
+        wrong = f"{(int(booked) + 1 + guess) % 10**6:06d}"
+        # Writing its own X-Forwarded-For each time does not give the guesser a fresh count.
+        anon.get(f"/api/v1/bookings/{wrong}/", query, REMOTE_ADDR="",
+                 HTTP_X_FORWARDED_FOR=f"10.0.0.{guess}, 203.0.113.66")
+    guesser = anon.get(f"/api/v1/bookings/{booked}/", query, REMOTE_ADDR="",
+                       HTTP_X_FORWARDED_FOR="10.0.0.99, 203.0.113.66")
+    assert guesser.status_code == 429
+    senior = anon.get(f"/api/v1/bookings/{booked}/", query, REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert senior.status_code == 200
+
+
+def test_behind_the_proxy_the_anonymous_throttle_cannot_be_dodged_with_a_header(anon, municipality, settings):
+    from django.core.cache import cache
+    from rest_framework.settings import api_settings
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    # As production.py sets it from TRUSTED_PROXY_COUNT (tests/core/test_production_settings.py).
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1, "DEFAULT_THROTTLE_RATES": {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "2/min"}}
+    api_settings.reload()
+    cache.clear()
+    try:
+        statuses = [anon.get("/api/v1/topics/", {"municipality": "402109"}, REMOTE_ADDR="",
+                             HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.66").status_code for n in range(3)]
+        assert statuses == [200, 200, 429]
+        other = anon.get("/api/v1/topics/", {"municipality": "402109"}, REMOTE_ADDR="",
+                         HTTP_X_FORWARDED_FOR="198.51.100.7")
+        assert other.status_code == 200
+    finally:
+        cache.clear()
+        api_settings.reload()
+
+
 def test_a_kiosk_key_books_as_that_kiosk_and_within_its_limits(kiosk_api, kiosk_device, venue, topic,
                                                                 instant_window, clock, settings):
     """The device key must not be a way around the kiosk's bookings-per-hour limit."""

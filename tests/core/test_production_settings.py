@@ -77,3 +77,17 @@ def test_pages_carry_security_headers(client, db):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+PROXIES_IN_USE = ("from django.conf import settings; from rest_framework.settings import api_settings; "
+                  "print(settings.TRUSTED_PROXY_COUNT, api_settings.NUM_PROXIES)")
+
+
+def test_production_reads_the_clients_address_from_the_shipped_nginx():
+    """Behind nginx on a unix socket REMOTE_ADDR is empty: one proxy is trusted by default, for the
+    API's throttles as for the lock-outs and the audit log; a deployment without nginx says 0."""
+    result = manage("shell", "-c", PROXIES_IN_USE, env=SECRETS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["1", "1"]
+    result = manage("shell", "-c", PROXIES_IN_USE, env={**SECRETS, "TRUSTED_PROXY_COUNT": "0"})
+    assert result.stdout.splitlines()[-1].split() == ["0", "0"]

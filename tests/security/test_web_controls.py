@@ -129,3 +129,17 @@ def test_the_admin_has_no_password_form_of_its_own(client, db):
     factories.UserFactory(email="staff@example.jp", is_staff=True)
     posted = client.post(reverse("admin:login"), {"username": "staff@example.jp", "password": "pass-word-123"})
     assert posted.status_code == 302 and "_auth_user_id" not in client.session
+
+
+def test_behind_the_proxy_login_limits_count_by_the_address_nginx_saw(db, settings):
+    """allauth's own reading takes the first X-Forwarded-For entry, which the client writes: a
+    guesser could then start afresh with every attempt. The app's adapter reads the last."""
+    from allauth.account.adapter import get_adapter
+    from django.test import RequestFactory
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = RequestFactory().post("/", REMOTE_ADDR="", HTTP_X_FORWARDED_FOR="10.1.2.3, 203.0.113.66")
+    assert get_adapter(request).get_client_ip(request) == "203.0.113.66"
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = RequestFactory().post("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="10.1.2.3")
+    assert get_adapter(request).get_client_ip(request) == "192.0.2.1"
