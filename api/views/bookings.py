@@ -87,12 +87,6 @@ def _booking_for_output(booking: Booking) -> Booking:
     ).get(pk=booking.pk)
 
 
-def _same_request(booking: Booking, data: dict) -> bool:
-    source = booking.lesson or booking.help_request
-    start = booking.lesson.starts_at if booking.lesson else booking.help_request.wanted_starts_at
-    return source.topic_id == data["topic"].pk and source.venue_id == data["venue"].pk and start == data["start"]
-
-
 class BookingCreate(generics.GenericAPIView):
     permission_classes = [IsKioskOrCoordinator]
     serializer_class = BookingInSerializer
@@ -126,7 +120,7 @@ class BookingCreate(generics.GenericAPIView):
             # Refusals about one field of the input are reported on that field.
             field = "learner.phone" if isinstance(refusal, InvalidPhoneNumber) else "reminder_channel"
             raise exceptions.ValidationError({field: [str(refusal)]}) from None
-        if not result.created and not _same_request(result.booking, data):
+        if not result.created and not result.is_for(topic=data["topic"], venue=data["venue"], starts_at=data["start"]):
             raise IdempotencyKeyReused()
         # A booking made just now holds its learner, lesson or request and topic in memory, as
         # written; a replayed one is read back with them.

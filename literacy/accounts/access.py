@@ -9,6 +9,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 
 from literacy.places.models import Municipality
 
@@ -44,7 +45,11 @@ def coordinator_required(view):
         request.municipality = next((m for m in municipalities if m.jis_code == chosen), municipalities[0])
         if request.GET.get("m") == request.municipality.jis_code:
             request.session[CHOSEN_MUNICIPALITY_KEY] = request.municipality.jis_code
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        # Residents' data stays out of the browser's cache (an office PC's disk, its Back button,
+        # which would also bring back a form whose one-time key was spent).
+        add_never_cache_headers(response)
+        return response
 
     return wrapper
 

@@ -150,6 +150,10 @@ def learner_book(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect(_learner_url(learner))
     booking = result.booking
+    if not result.created and not result.is_for(topic=form.cleaned_data["topic"], venue=venue, starts_at=starts_at):
+        # The form of an earlier booking, sent again (the browser's Back): its key is spent.
+        messages.error(request, _("この予約画面はすでに使われました。画面を読み込み直して、もう一度お選びください。"))
+        return redirect(_learner_url(learner))
     if result.confirmed:
         messages.success(request, _("予約しました。予約番号は %(code)s です。") % {"code": booking.code})
     else:

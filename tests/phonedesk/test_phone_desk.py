@@ -328,3 +328,24 @@ def test_a_lesson_already_held_offers_no_cancel_or_move(desk, hanako, venue, top
     assert booking.state == Booking.State.BOOKED and booking.lesson.state == "scheduled"
     assert not Message.objects.filter(kind__in=["learner_cancelled", "volunteer_booking_cancelled",
                                                 "volunteer_cancelled"]).exists()
+
+
+def test_the_form_of_an_earlier_booking_sent_again_books_nothing_and_says_so(desk, hanako, venue, topic,
+                                                                              tuesday_window, clock):
+    """Back to the learner's page, another time chosen: the form still carries the first booking's
+    key. It must not answer with the first booking's code as if the second were made."""
+    page = desk.get(f"{DESK}learners/{hanako.pk}/")
+    assert "no-store" in page["Cache-Control"]  # so Back fetches a fresh form with a fresh key
+    book = f"{DESK}learners/{hanako.pk}/book/"
+    desk.post(book, {"topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:back"},
+              follow=True)
+    first = Booking.objects.get()
+    response = desk.post(book, {"topic": topic.pk, "slot": slot_key(venue, TUESDAY_10 + dt.timedelta(hours=1)),
+                                "idempotency_key": "desk:back"}, follow=True)
+    said = " ".join(messages_of(response))
+    assert "この予約画面はすでに使われました" in said and first.code not in said
+    assert Booking.objects.count() == 1
+    # The same form sent twice (a double click) still answers with the one booking.
+    again = desk.post(book, {"topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:back"},
+                      follow=True)
+    assert first.code in " ".join(messages_of(again)) and Booking.objects.count() == 1

@@ -24,6 +24,7 @@ from literacy.scheduling.services import (
     booking_confirm_by_learner,
     booking_create,
     booking_move,
+    lesson_reschedule,
 )
 from tests import factories
 from tests.conftest import NOW, TOKYO
@@ -218,6 +219,21 @@ def test_move_reschedules_same_lesson_with_higher_sequence(municipality, topic, 
     lesson.refresh_from_db()
     assert moved.pk == booking.pk and moved.lesson_id == lesson.pk
     assert lesson.starts_at == at(11) and lesson.sequence == 1
+
+
+def test_the_same_move_sent_twice_moves_once(municipality, topic, venue, instant_window, clock):
+    booking = book(municipality, topic, venue, at(10)).booking
+    booking_move(booking=booking, starts_at=at(11), now=NOW)
+    Message.objects.all().delete()
+    again = booking_move(booking=booking, starts_at=at(11), now=NOW)
+    booking.refresh_from_db()
+    assert again.pk == booking.pk and again.code == booking.code and booking.state == Booking.State.BOOKED
+    assert booking.lesson.starts_at == at(11) and booking.lesson.sequence == 1
+    assert Booking.objects.count() == 1 and not Message.objects.exists()
+    # The lesson service alone says the same when the second click waited for the first.
+    lesson_reschedule(lesson=booking.lesson, starts_at=at(11))
+    booking.lesson.refresh_from_db()
+    assert booking.lesson.sequence == 1 and not Message.objects.exists()
 
 
 def test_move_to_another_volunteer_makes_a_new_booking(municipality, topic, venue, instant_window, clock):

@@ -53,6 +53,13 @@ class BookingResult:
     def confirmed(self) -> bool:
         return self.booking.state == Booking.State.BOOKED
 
+    def is_for(self, *, topic, venue, starts_at: dt.datetime) -> bool:
+        """Whether the booking is for this topic, place and time: a replayed key answers the same
+        request only, and one reused for another time is a mistake to refuse, not to paper over."""
+        source = self.booking.lesson or self.booking.help_request
+        start = self.booking.lesson.starts_at if self.booking.lesson else self.booking.help_request.wanted_starts_at
+        return source.topic_id == topic.pk and source.venue_id == venue.pk and start == starts_at
+
     @property
     def confirm_by(self) -> dt.datetime | None:
         """When the learner will hear from us at the latest, while a volunteer is still asked."""
@@ -383,6 +390,12 @@ def booking_move(
     lesson = booking.lesson
     topic = lesson.topic if lesson else booking.help_request.topic
     venue = venue or (lesson.venue if lesson else booking.help_request.venue)
+    if lesson is not None and lesson.starts_at == starts_at and lesson.venue_id == venue.pk and lesson_id in (
+        None, lesson.pk,
+    ):
+        # Already there: the same move sent twice. Moving again would find the volunteer "busy"
+        # with this very lesson and cancel it for a new booking under a new code.
+        return booking
     if (
         lesson is not None and lesson_id is None and lesson.format == Lesson.Format.ONE_TO_ONE
         and lesson.bookings.active().count() == 1

@@ -31,6 +31,10 @@ def lesson_reschedule(
     if lesson.state != Lesson.State.SCHEDULED:
         raise InvalidStateChange()
     length = lesson.ends_at - lesson.starts_at
+    if (lesson.starts_at, lesson.ends_at) == (starts_at, ends_at or starts_at + length) and (
+        venue is None or venue.pk == lesson.venue_id
+    ):
+        return lesson  # already there (a second click waited for the first): nothing to tell anyone
     lesson.starts_at = starts_at
     lesson.ends_at = ends_at or starts_at + length
     if venue is not None:
