@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -656,7 +657,7 @@ def check_cancel(request: HttpRequest) -> HttpResponse:
     summary = _booking_summary(booking, device.municipality.zone, device)
     if request.method == "POST":
         try:
-            booking_cancel(booking=booking, reason="kiosk", by_learner=True)
+            booking_cancel(booking=booking, reason=gettext_lazy("ご本人がキオスクで取り消し"), by_learner=True)
         except DomainError as exc:
             return _render(request, "kiosk/problem.html", {"message": str(exc)}, status=exc.http_status)
         request.session.pop(wizard.CHECK, None)

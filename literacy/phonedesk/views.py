@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from literacy.accounts.access import coordinator_required
@@ -184,7 +185,7 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        booking_cancel(booking=booking, reason=reason or _("電話窓口でキャンセル"), by_learner=True,
+        booking_cancel(booking=booking, reason=reason or gettext_lazy("電話窓口でキャンセル"), by_learner=True,
                        cancelled_by=request.user)
     except DomainError as exc:
         messages.error(request, str(exc))

@@ -200,6 +200,9 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Seconds before a silent SMTP server is given up on: the worker sends texts and calls too, and a
+# stalled connection must not hold them (the message is retried, like any provider timeout).
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Oshieai <noreply@oshieai.example.jp>")
 
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/")

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from literacy.core.errors import InvalidPhoneNumber, InvalidStateChange, NotFoundError
 from literacy.core.phones import parse_phone
@@ -142,7 +142,7 @@ def voice_booking_cancel(*, session: CallSession, booking_id: int, now: dt.datet
         raise NotFoundError()
     if not booking.is_active:
         raise InvalidStateChange()
-    return booking_cancel(booking=booking, reason="自動音声でキャンセル", by_learner=True, now=now)
+    return booking_cancel(booking=booking, reason=gettext_lazy("自動音声でキャンセル"), by_learner=True, now=now)
 
 
 @transaction.atomic

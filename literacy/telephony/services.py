@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from literacy.core.errors import DomainError
 from literacy.notifications import texts, triggers
@@ -121,7 +122,7 @@ def sms_inbound_receive(*, provider_id: str, from_number: str, body: str) -> Inb
         elif booking is None:
             reply = Reply(HELP, reply_text("reply_help", municipality, language=language))
         else:
-            reply = _act_on_booking(command, booking, via=_("ショートメール"))
+            reply = _act_on_booking(command, booking)
     else:
         reply = Reply(HELP, reply_text("reply_help", municipality, language=language))
     if booking is not None:
@@ -163,14 +164,14 @@ def _claim(inbound: InboundMessage) -> InboundMessage:
     return inbound
 
 
-def _act_on_booking(command: str, booking: Booking, *, via: str) -> Reply:
+def _act_on_booking(command: str, booking: Booking) -> Reply:
     language = booking.learner.language or "ja"
     municipality = booking.municipality
     try:
         if command == CONFIRMED:
             booking_confirm_by_learner(booking=booking)
             return Reply(CONFIRMED, reply_text("reply_confirmed", municipality, booking=booking, language=language))
-        booking_cancel(booking=booking, reason=_("%(via)sでキャンセル") % {"via": via}, by_learner=True)
+        booking_cancel(booking=booking, reason=gettext_lazy("ショートメールの返信でキャンセル"), by_learner=True)
     except DomainError:
         return Reply(NO_BOOKING, reply_text("reply_no_booking", municipality, language=language))
     # The reply itself tells them; the queued "cancelled" notice would say it twice.
@@ -196,7 +197,7 @@ def voice_reminder_keypress(*, message: Message, call_sid: str, digits: str) -> 
                 booking_confirm_by_learner(booking=booking)
                 action = CONFIRMED
             else:
-                booking_cancel(booking=booking, reason=_("お知らせの電話でキャンセル"), by_learner=True)
+                booking_cancel(booking=booking, reason=gettext_lazy("お知らせの電話でキャンセル"), by_learner=True)
                 message_skip_told_in_person(booking=booking, kind=Message.Kind.LEARNER_CANCELLED,
                                             reason=_("電話でお伝えしました"))
                 action = CANCELLED

@@ -189,3 +189,17 @@ def test_a_request_past_its_deadline_says_staff_will_call_not_a_time_gone_by(kio
     clock.move_to(booking.help_request.deadline + dt.timedelta(minutes=5))
     page = kiosk_client.get("/kiosk/check/booking/").content.decode()
     assert "市の担当者からお電話でご相談します" in page and "までにお知らせします" not in page
+
+
+def test_the_volunteer_reads_why_in_the_programs_language_whatever_the_kiosk_showed(kiosk_client, booked, settings):
+    from django.conf import settings as django_settings
+
+    from literacy.notifications.models import Message
+
+    kiosk_client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"  # the senior switched to English
+    find(kiosk_client, "090-1234-5678", booked.code)
+    kiosk_client.post("/kiosk/check/cancel/")
+    booked.refresh_from_db()
+    assert booked.cancel_reason == booked.lesson.cancel_reason == "ご本人がキオスクで取り消し"
+    email = Message.objects.get(kind=Message.Kind.VOLUNTEER_INVITE_CANCEL)
+    assert "ご本人がキオスクで取り消し" in email.body and "kiosk" not in email.body.split("理由")[-1]

@@ -24,6 +24,10 @@ def test_right_code_and_phone_find_the_booking_in_any_written_form(booking, muni
     found = booking_lookup(municipality=municipality, phone="090-1234-5678", code=" 482913 ", client_key="kiosk-1")
     assert found == booking
     assert booking_lookup(municipality=municipality, phone="０９０８７６５４３２１", code="482913", client_key="kiosk-1") == booking
+    # The code as a Japanese keyboard types it, or read out in two halves.
+    for typed in ("４８２９１３", "482-913", "４８２　９１３"):
+        assert booking_lookup(municipality=municipality, phone=PHONE, code=typed, client_key="kiosk-1") == booking
+    assert not LookupAttempt.objects.filter(succeeded=False).exists()  # none of these counted as a miss
 
 
 def test_wrong_code_and_unknown_phone_give_the_same_answer(booking, municipality):

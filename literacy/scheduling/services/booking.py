@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from literacy.core.errors import (
     ConflictError,
@@ -19,6 +20,7 @@ from literacy.core.errors import (
     SlotTaken,
     VolunteerUnavailable,
 )
+from literacy.core.stored_text import in_program_language
 from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_limit_alert_open
 from literacy.notifications import triggers
 from literacy.notifications.services import outbox_batch
@@ -326,8 +328,10 @@ def booking_cancel(
 ) -> Booking:
     """Cancel a booking: frees the seat (the waitlist moves up), or ends the lesson when it was a
     one-to-one; a booking still waiting for a volunteer withdraws its request. Cancelling twice
-    is harmless."""
+    is harmless. A reason of the program's own (lazy text) is stored in the program's language."""
     now = now or timezone.now()
+    with in_program_language():
+        reason = str(reason)
     # Lock order: request, lesson, booking, as offer_accept takes them (it holds the request while
     # it gives the waiting booking its lesson). Taking the booking first deadlocked with it.
     if booking.help_request_id:
@@ -406,7 +410,8 @@ def booking_move(
             booking.refresh_from_db()
             return booking
     # Cancel first so the learner's own old booking does not count as a clash with the new one.
-    booking_cancel(booking=booking, reason="moved", by_learner=False, cancelled_by=moved_by, now=now)
+    booking_cancel(booking=booking, reason=gettext_lazy("日時の変更のため"), by_learner=False, cancelled_by=moved_by,
+                   now=now)
     result = booking_create(
         municipality=booking.municipality, topic=topic, venue=venue, starts_at=starts_at, lesson_id=lesson_id,
         channel=booking.channel, learner=booking.learner, entered_by=moved_by, now=now,

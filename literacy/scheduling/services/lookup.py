@@ -9,6 +9,7 @@ the lookup refuses with TooManyAttempts (HTTP 429) even for the right pair.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django.conf import settings
 from django.db import transaction
@@ -68,9 +69,10 @@ def booking_lookup(
         e164 = (phone or "").strip()[:32]
     if lookup_locked_out(client_key=client_key, phone=e164, now=now):
         raise TooManyAttempts()
-    code = "".join((code or "").split())
+    # As typed: full-width digits from a Japanese keyboard (０３４４０８), spaces or a dash between.
+    code = "".join(unicodedata.normalize("NFKC", code or "").split()).replace("-", "")
     booking = None
-    if code.isdigit():
+    if code.isascii() and code.isdigit():
         matching = (
             Booking.objects.filter(municipality=municipality, code=code)
             .filter(Q(learner__phone=e164) | Q(learner__proxy_phone=e164))
