@@ -244,6 +244,12 @@ def test_move_to_another_volunteer_makes_a_new_booking(municipality, topic, venu
     booking.refresh_from_db()
     assert booking.state == Booking.State.CANCELLED and moved.state == Booking.State.BOOKED
     assert moved.lesson.volunteer == other and moved.learner == booking.learner
+    # The learner is told the new time (with the new code), not that their lesson was called off.
+    to_learner = Message.objects.filter(learner=booking.learner, state="pending")
+    assert not to_learner.filter(kind=Message.Kind.LEARNER_CANCELLED).exists()
+    assert to_learner.filter(kind=Message.Kind.LEARNER_CONFIRMATION, booking=moved).exists()
+    # The first volunteer still hears that their lesson is off.
+    assert Message.objects.filter(kind=Message.Kind.VOLUNTEER_CANCELLED, lesson=booking.lesson).exists()
 
 
 def test_move_to_taken_time_changes_nothing(municipality, topic, venue, instant_window, clock):

@@ -23,7 +23,8 @@ from literacy.core.errors import (
 from literacy.core.stored_text import in_program_language
 from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_limit_alert_open
 from literacy.notifications import triggers
-from literacy.notifications.services import outbox_batch
+from literacy.notifications.models import Message
+from literacy.notifications.services import message_skip_told_in_person, outbox_batch
 from literacy.people.models import Learner, Volunteer
 from literacy.people.services import learner_find_or_create, learner_phone_check
 from literacy.scheduling.codes import new_booking_code
@@ -416,6 +417,11 @@ def booking_move(
         municipality=booking.municipality, topic=topic, venue=venue, starts_at=starts_at, lesson_id=lesson_id,
         channel=booking.channel, learner=booking.learner, entered_by=moved_by, now=now,
     )
+    # The learner hears about the new time (its confirmation, with the new code), not that their
+    # lesson was called off: for someone reminded by phone that would be two calls, the first wrong.
+    with in_program_language():
+        message_skip_told_in_person(booking=booking, kind=Message.Kind.LEARNER_CANCELLED,
+                                    reason=str(gettext_lazy("日時の変更で新しい予約になりました")))
     return result.booking
 
 
