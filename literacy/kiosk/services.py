@@ -8,9 +8,11 @@ import secrets
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import DomainError
+from literacy.core.stored_text import in_program_language
 from literacy.kiosk.limits import KioskLimitReached, kiosk_booking_allow, kiosk_limit_alert_open
 from literacy.kiosk.models import KioskDevice, hash_secret, new_device_key
 from literacy.people.services import learner_find_or_create
@@ -143,7 +145,18 @@ def _kiosk_request_callback(*, device, topic, venue, learner_details, booked_by_
         name_kana=learner_details.name_kana, reminder_channel=learner_details.reminder_channel,
         channel="kiosk", proxy=learner_details.proxy, now=now,
     )
-    note = "キオスクから: 空いている日時がなく、お電話で日時の相談を希望" + ("（ご家族による代理）" if booked_by_proxy else "")
+    # Their call-back already asked for (a second tap while the first was in flight waited on the
+    # learner's lock above, or they asked again before anyone called): one call, one case.
+    waiting = HelpRequest.objects.filter(
+        learner=learner, topic=topic, venue=venue, wanted_starts_at__isnull=True,
+        state__in=HelpRequest.ACTIVE_STATES,
+    ).order_by("pk").first()
+    if waiting is not None:
+        return waiting
+    with in_program_language():
+        note = gettext("キオスクから: 空いている日時がなく、お電話で日時の相談を希望")
+        if booked_by_proxy:
+            note += gettext("（ご家族による代理）")
     return help_request_create(
         municipality=device.municipality, learner=learner, topic=topic, venue=venue, channel="kiosk",
         preference_note=note, kiosk_device=device, now=now,

@@ -176,3 +176,17 @@ def test_the_case_is_written_in_the_programs_language(clock, tight, kiosk, venue
     case = kiosk_limit_alert_open(device=kiosk)
     assert case.detail.startswith(f'More bookings were tried at the kiosk "{venue.name} / 入口の端末"')
     assert "(2 an hour or 5 a day)" in case.detail
+
+
+def test_a_second_tap_on_call_me_back_files_one_request_and_one_case(kiosk, topic, venue, clock):
+    # The second tap waited on the learner's lock while the first was written; or the senior asked
+    # again before anyone called. Either way: one request, one case, one call.
+    details = LearnerDetails(phone="090-1234-5678", name="八女 花子", reminder_channel="voice")
+    first = kiosk_request_callback(device=kiosk, topic=topic, venue=venue, learner_details=details)
+    second = kiosk_request_callback(device=kiosk, topic=topic, venue=venue, learner_details=details)
+    assert second == first
+    assert HelpRequest.objects.count() == 1 and FollowUp.objects.filter(help_request=first).count() == 1
+    assert first.preference_note.startswith("キオスクから")
+    # Another topic is another request.
+    other = factories.TopicFactory(municipality=topic.municipality, slug="mynumber")
+    assert kiosk_request_callback(device=kiosk, topic=other, venue=venue, learner_details=details) != first
