@@ -18,6 +18,9 @@ app.conf.beat_schedule = {
     "help-requests-escalate-due": {
         "task": "notifications.run_job", "schedule": 60.0, "args": ("help_requests_escalate_due",),
     },
+    "delivery-events-attach-late": {
+        "task": "notifications.run_job", "schedule": 60.0, "args": ("delivery_events_attach_late",),
+    },
     # /readyz and doctor look for a recent heartbeat.
     "operations-heartbeat": {"task": "operations.heartbeat", "schedule": 60.0},
 }

@@ -150,6 +150,11 @@ class DeliveryEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider_id", "status"], name="delivery_event_unique"),
         ]
+        indexes = [
+            # The few callbacks still waiting for their message (delivery_events_attach_late).
+            models.Index(fields=["provider_id"], condition=models.Q(message__isnull=True),
+                         name="delivery_event_unmatched"),
+        ]
 
 
 class InboundMessage(models.Model):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from literacy.notifications.dispatcher import dispatch_due
+from literacy.notifications.services import delivery_events_attach_late
 from literacy.scheduling.services import help_requests_escalate_due, offers_expire_due
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ JOBS = [
     Job("dispatch_outbox", lambda: dispatch_due(), every_seconds=5),
     Job("offers_expire_due", lambda: offers_expire_due(), every_seconds=60),
     Job("help_requests_escalate_due", lambda: help_requests_escalate_due(), every_seconds=60),
+    Job("delivery_events_attach_late", lambda: delivery_events_attach_late(), every_seconds=60),
 ]
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

@@ -227,6 +227,23 @@ def apply_early_events(message: Message) -> None:
         _apply_event(message, event)
 
 
+def delivery_events_attach_late() -> int:
+    """Apply callbacks still stored without their message although a worker has since recorded its
+    provider id. The worker applies early callbacks itself when it records the id; but one that
+    committed between its own look-up and the worker's record is seen by neither side (READ
+    COMMITTED), and would leave a failed text or an unanswered call looking sent. Returns how many
+    messages were brought up to date."""
+    waiting = Message.objects.filter(
+        provider_id__in=DeliveryEvent.objects.filter(message__isnull=True).values("provider_id")
+    ).values_list("pk", flat=True)
+    updated = 0
+    for message_id in list(waiting):
+        with transaction.atomic():
+            apply_early_events(Message.objects.select_for_update().get(pk=message_id))
+        updated += 1
+    return updated
+
+
 # A reminder call nobody answered is tried once more, this long after.
 CALL_RETRY_AFTER = dt.timedelta(hours=2)
 CALL_ROUNDS = 2

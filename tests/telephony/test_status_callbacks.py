@@ -70,6 +70,26 @@ def test_a_callback_before_the_worker_recorded_the_sid_is_applied_later(twilio_p
 
 
 @pytest.mark.django_db
+def test_a_callback_that_crossed_the_workers_record_is_applied_by_the_periodic_job(booking, daytime):
+    """The callback looked for its message just before the worker recorded the id, and committed
+    just after the worker looked for early callbacks: each missed the other. What is left is an
+    event with no message, for a message recorded as sent. The job applies it."""
+    from literacy.notifications.periodic import run_job
+
+    triggers.booking_confirmed(booking=booking)
+    dispatch_due()
+    message = Message.objects.get(kind=Message.Kind.LEARNER_CONFIRMATION)
+    DeliveryEvent.objects.create(message=None, provider_id=message.provider_id, status="undelivered",
+                                 error_code="30003", raw={})
+    assert run_job("delivery_events_attach_late") == 1
+    message.refresh_from_db()
+    assert message.state == "undelivered" and message.error_code == "30003"
+    assert DeliveryEvent.objects.get(provider_id=message.provider_id).message == message
+    assert FollowUp.objects.filter(kind=FollowUp.Kind.REMINDERS_FAILED, booking=booking).count() == 1
+    assert run_job("delivery_events_attach_late") == 0  # nothing left; a callback nobody sent stays put
+
+
+@pytest.mark.django_db
 def test_an_unanswered_reminder_call_is_tried_once_more_then_queued_for_a_person(twilio_post, lesson, municipality, daytime):
     from tests import factories
 
