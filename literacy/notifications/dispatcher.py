@@ -67,6 +67,9 @@ RECORD_EVERY = dt.timedelta(seconds=1)
 # Rows per recording UPDATE: each adds two parameters (id, provider id), which keeps a statement
 # far below SQLite's parameter limit.
 RECORD_CHUNK = 400
+# A sent row is recorded as sent while this worker holds it, and also when it was cancelled in
+# the instant between the worker's last look and the provider call: it went, and the outbox says so.
+HELD_STATES = (Message.State.SENDING, Message.State.CANCELLED)
 # Twilio error codes that say "this number cannot take SMS": try a call instead.
 SMS_TO_VOICE_FALLBACK = {"21614", "21612", "21408"}
 # The recipient unsubscribed at the carrier: record it, as if they had sent 停止 to us.
@@ -245,6 +248,7 @@ def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvid
     stop_at = min(message.lease_until for message in ready) - min(LEASE_MARGIN, lease / 4)
     sent: list[tuple[Message, SendResult]] = []
     failed: list[tuple[Message, Exception]] = []
+    withdrawn: set[int] = set()
     last_record = time.perf_counter()
     try:
         for position, message in enumerate(ready):
@@ -252,6 +256,9 @@ def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvid
                 # Too close to the end of the lease: another worker may soon take these rows.
                 report.outcomes["released"] += _release(ready[position:], worker=worker)
                 break
+            if message.pk in withdrawn:
+                report.outcomes["withdrawn"] += 1
+                continue
             try:
                 sent.append((message, _send(message, provider)))
             except (TransientSendError, PermanentSendError) as exc:
@@ -262,6 +269,9 @@ def _send_and_record(ready: list[Message], *, worker: str, provider: _LazyProvid
             if time.perf_counter() - last_record >= RECORD_EVERY.total_seconds():
                 _record(sent, failed, worker=worker, report=report)
                 sent, failed = [], []
+                # A batch can take a minute to go out: what was cancelled meanwhile (a booking
+                # cancelled by its learner, say) is not sent. One look a second, not one a row.
+                withdrawn = _no_longer_held(ready[position + 1:], worker=worker)
                 last_record = time.perf_counter()
     finally:
         # Also on the way out of an interrupted batch: what went out is recorded as sent.
@@ -286,6 +296,15 @@ def _release(messages: list[Message], *, worker: str) -> int:
         pk__in=[m.pk for m in messages], state=Message.State.SENDING, leased_by=worker,
     ).update(state=Message.State.PENDING, lease_until=None, leased_by="", attempts=F("attempts") - 1,
              updated_at=timezone.now())
+
+
+def _no_longer_held(messages: list[Message], *, worker: str) -> set[int]:
+    """The ids among these rows that are no longer this worker's to send (cancelled meanwhile)."""
+    ids = {message.pk for message in messages}
+    if not ids:
+        return set()
+    held = Message.objects.filter(pk__in=ids, state=Message.State.SENDING, leased_by=worker)
+    return ids - set(held.values_list("pk", flat=True))
 
 
 def _send(message: Message, provider) -> SendResult:
@@ -334,7 +353,7 @@ def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.
     if connection.vendor not in ("postgresql", "sqlite"):
         landed = set()
         for message, result in chunk:
-            if Message.objects.filter(pk=message.pk, state=Message.State.SENDING, leased_by=worker).update(
+            if Message.objects.filter(pk=message.pk, state__in=HELD_STATES, leased_by=worker).update(
                 state=Message.State.SENT, provider_id=result.provider_id, sent_at=now, lease_until=None,
                 error_code="", error_message="", updated_at=now,
             ):
@@ -352,12 +371,12 @@ def _mark_sent(chunk: list[tuple[Message, SendResult]], *, worker: str, now: dt.
         f"WITH sent_now (id, provider_id) AS (VALUES {rows}) "  # noqa: S608
         f"UPDATE {table} SET state = %s, sent_at = %s, updated_at = %s, lease_until = NULL, "
         f"error_code = '', error_message = '', provider_id = sent_now.provider_id "
-        f"FROM sent_now WHERE {table}.id = sent_now.id AND {table}.state = %s AND {table}.leased_by = %s "
+        f"FROM sent_now WHERE {table}.id = sent_now.id AND {table}.state IN (%s, %s) AND {table}.leased_by = %s "
         f"RETURNING {table}.id, EXISTS (SELECT 1 FROM {events} WHERE {events}.provider_id = {table}.provider_id "
         f"AND {events}.message_id IS NULL)"
     )
     params = [value for message, result in chunk for value in (message.pk, result.provider_id)]
-    params += [Message.State.SENT, stamp, stamp, Message.State.SENDING, worker]
+    params += [Message.State.SENT, stamp, stamp, *HELD_STATES, worker]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()

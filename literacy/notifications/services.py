@@ -132,8 +132,9 @@ def _message_insert(message: Message) -> Message:
 
 @transaction.atomic
 def messages_cancel(*, messages, reason: str) -> int:
-    """Cancel rows that have not gone yet. Rows already with a provider are left alone."""
-    return messages.filter(state=Message.State.PENDING).update(
+    """Cancel rows that have not gone yet, those a worker holds included: a worker sending a batch
+    looks again every second and leaves them out. Rows already with a provider stay."""
+    return messages.filter(state__in=(Message.State.PENDING, Message.State.SENDING)).update(
         state=Message.State.CANCELLED, error_message=reason[:500], lease_until=None, updated_at=timezone.now(),
     )
 

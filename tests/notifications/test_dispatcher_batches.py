@@ -228,3 +228,51 @@ def test_deliver_reads_the_lease_the_claim_wrote_not_a_fresh_one(municipality, d
     assert dispatcher.deliver(message_id=message.pk, worker="w", provider=None) == "released"
     message.refresh_from_db()
     assert message.state == "pending" and message.attempts == 0 and not memory_outbox
+
+
+@pytest.mark.django_db
+def test_a_booking_cancelled_while_its_batch_goes_out_gets_no_reminder(municipality, lesson, daytime, monkeypatch):
+    """A reminder burst takes up to a minute to go out through Twilio. A senior who cancels in
+    that minute must not get "see you tomorrow" after "cancelled"."""
+    from literacy.notifications import triggers
+    from literacy.scheduling.services import booking_cancel
+
+    monkeypatch.setattr(dispatcher, "RECORD_EVERY", dt.timedelta(0))  # look again after every row
+    first, second = (factories.BookingFactory(lesson=lesson, learner=factories.LearnerFactory(
+        municipality=municipality, phone=phone)) for phone in ("+819011110000", "+819022220000"))
+    for booking in (first, second):
+        triggers.booking_confirmed(booking=booking)
+    Message.objects.exclude(kind=Message.Kind.LEARNER_CONFIRMATION).delete()
+
+    class SeniorCancelsMeanwhile(MemoryProvider):
+        def send_sms(self, message):
+            if message.booking_id == first.pk:
+                booking_cancel(booking=second, reason="体調不良", by_learner=True)
+            return super().send_sms(message)
+
+    Message.objects.filter(booking=first).update(send_after=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+    report = dispatch_due(provider=SeniorCancelsMeanwhile())
+    assert report.outcomes["withdrawn"] == 1
+    assert Message.objects.get(booking=first, kind=Message.Kind.LEARNER_CONFIRMATION).state == "sent"
+    assert Message.objects.get(booking=second, kind=Message.Kind.LEARNER_CONFIRMATION).state == "cancelled"
+
+
+@pytest.mark.django_db
+def test_a_text_cancelled_while_it_was_being_handed_to_the_provider_is_recorded_as_sent(municipality, booking,
+                                                                                      daytime):
+    """The outbox says what went: a cancel that came while the provider already had the text
+    does not turn a text that left into one that did not."""
+    from literacy.notifications import triggers
+    from literacy.scheduling.services import booking_cancel
+
+    triggers.booking_confirmed(booking=booking)
+    Message.objects.exclude(kind=Message.Kind.LEARNER_CONFIRMATION).delete()
+
+    class CancelledInFlight(MemoryProvider):
+        def send_sms(self, message):
+            booking_cancel(booking=booking, reason="体調不良", by_learner=True)
+            return super().send_sms(message)
+
+    report = dispatch_due(provider=CancelledInFlight())
+    assert report.outcomes["sent"] == 1
+    assert Message.objects.get(kind=Message.Kind.LEARNER_CONFIRMATION).state == "sent"
