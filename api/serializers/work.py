@@ -6,6 +6,7 @@ from rest_framework import serializers
 from api.serializers.fields import BoundedDateField
 from literacy.scheduling.matching import reason_label
 from literacy.scheduling.models import Booking, HelpRequest, Lesson, LessonReport, Offer
+from literacy.scheduling.services.reports import MAX_LESSON_MINUTES
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -107,7 +108,7 @@ class ProgressInSerializer(serializers.Serializer):
 
 class ReportInSerializer(serializers.Serializer):
     lesson = serializers.IntegerField(min_value=1)
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
+    duration_minutes = serializers.IntegerField(min_value=1, max_value=MAX_LESSON_MINUTES)
     note_for_next = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     follow_up_needed = serializers.BooleanField(required=False, default=False)
     learners = ProgressInSerializer(many=True, max_length=200)

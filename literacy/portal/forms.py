@@ -12,6 +12,7 @@ from literacy.curriculum.models import Topic
 from literacy.people.models import Volunteer
 from literacy.people.services import VolunteerProfile, Window
 from literacy.places.models import District, Venue
+from literacy.scheduling.services.reports import MAX_LESSON_MINUTES
 
 WEEKDAYS = [
     (0, _("月曜日")), (1, _("火曜日")), (2, _("水曜日")), (3, _("木曜日")),
@@ -181,7 +182,8 @@ class CancelForm(PortalForm):
 class ReportForm(PortalForm):
     """The report: one attendance choice, a skills checklist and "could teach" per learner."""
 
-    duration_minutes = forms.IntegerField(label=_("活動時間（分）"), min_value=1, max_value=480, initial=60)
+    duration_minutes = forms.IntegerField(label=_("活動時間（分）"), min_value=1, max_value=MAX_LESSON_MINUTES,
+                                          initial=60)
     topics_covered = NamedChoiceField(label=_("扱った内容"), queryset=Topic.objects.none(),
                                       widget=forms.CheckboxSelectMultiple, required=False)
     note_for_next = forms.CharField(

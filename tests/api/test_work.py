@@ -184,8 +184,14 @@ def test_report_refusals(volunteer_api, coordinator_api, lessons, clock):
     clock.move_to(at(11))
     incomplete = volunteer_api.post("/api/v1/reports/", report_body(mine, booking, learners=[]), format="json")
     assert incomplete.status_code == 400 and error_code(incomplete) == "attendance_incomplete"
+    # Each refusal says what to fix, not just that something failed.
+    assert "出欠を入力してください" in incomplete.json()["error"]["message"]
     bad = volunteer_api.post("/api/v1/reports/", report_body(mine, booking, duration_minutes=0), format="json")
     assert bad.status_code == 400 and "duration_minutes" in bad.json()["error"]["fields"]
+    # What the schema allows is what the service accepts: a ninth hour is a field error, not a 400
+    # of the service's with no field named.
+    long = volunteer_api.post("/api/v1/reports/", report_body(mine, booking, duration_minutes=481), format="json")
+    assert long.status_code == 400 and "duration_minutes" in long.json()["error"]["fields"]
     nested = volunteer_api.post("/api/v1/reports/", report_body(mine, booking, learners=[{"booking": "x"}]),
                                 format="json")
     assert set(nested.json()["error"]["fields"]) == {"learners.0.booking", "learners.0.attended"}

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from literacy.core.errors import DomainError, InvalidStateChange, NotFoundError
 from literacy.curriculum.models import Skill, Topic
@@ -48,26 +49,28 @@ def report_create(
         raise NotFoundError()
     lesson = Lesson.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=lesson.pk)
     if lesson.state == Lesson.State.COMPLETED or LessonReport.objects.filter(lesson=lesson).exists():
-        raise InvalidStateChange(code="already_reported")
+        raise InvalidStateChange(_("このレッスンはすでに報告されています。"), code="already_reported")
     if lesson.state != Lesson.State.SCHEDULED:
         raise InvalidStateChange()
     if lesson.starts_at > now:
-        raise InvalidStateChange(code="lesson_not_started")
+        raise InvalidStateChange(_("始まる前のレッスンは報告できません。"), code="lesson_not_started")
     if not 1 <= duration_minutes <= MAX_LESSON_MINUTES:
-        raise DomainError(code="bad_duration")
+        raise DomainError(_("活動時間は1分から%(max)d分までで入力してください。"), code="bad_duration",
+                          max=MAX_LESSON_MINUTES)
 
     bookings = {b.pk: b for b in lesson.bookings.filter(state=Booking.State.BOOKED).select_related("learner")}
     if set(attendance) != set(bookings):
-        raise DomainError(code="attendance_incomplete")
+        raise DomainError(_("予約している受講者全員の出欠を入力してください。"), code="attendance_incomplete")
     topics = list(topics_covered) or [lesson.topic]
     topic_ids = {t.pk for t in topics} | {lesson.topic_id}
     if any(t.municipality_id != lesson.municipality_id for t in topics):
-        raise DomainError(code="other_municipality")
+        raise DomainError(_("ほかの市町村の相談内容は選べません。"), code="other_municipality")
     for booking_id, skills in skills_by_booking.items():
         if booking_id not in bookings or not attendance[booking_id]:
-            raise DomainError(code="skills_for_absent_learner")
+            raise DomainError(_("欠席した受講者には、できるようになったことを記録できません。"),
+                              code="skills_for_absent_learner")
         if any(skill.topic_id not in topic_ids for skill in skills):
-            raise DomainError(code="skill_not_in_topic")
+            raise DomainError(_("選んだ相談内容にない項目が含まれています。"), code="skill_not_in_topic")
 
     report = LessonReport(
         lesson=lesson, volunteer=volunteer, duration_minutes=duration_minutes,
