@@ -8,6 +8,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from literacy.core.errors import InvalidPhoneNumber
+from literacy.core.phones import parse_phone
 from literacy.curriculum.models import Topic
 from literacy.people.models import Learner
 from literacy.phonedesk.services import ProxyDetails
@@ -47,6 +49,15 @@ class ProxyFieldsMixin(DeskForm):
     proxy_phone = forms.CharField(label=_("ご家族の電話番号"), max_length=20, required=False)
     proxy_email = forms.EmailField(label=_("ご家族のメール"), required=False)
     proxy_gets_reminders = forms.BooleanField(label=_("ご家族にもお知らせを送る"), required=False)
+
+    def clean_proxy_phone(self):
+        phone = self.cleaned_data["proxy_phone"].strip()
+        if phone:
+            try:
+                parse_phone(phone)
+            except InvalidPhoneNumber:
+                raise forms.ValidationError(_("ご家族の電話番号が正しくありません。もう一度お確かめください。")) from None
+        return phone
 
     def clean(self):
         data = super().clean()

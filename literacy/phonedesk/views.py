@@ -105,10 +105,15 @@ def learner_create(request: HttpRequest) -> HttpResponse:
 def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One dense page: who they are, their history, and the booking form with free times."""
     learner = _learner_of(request, pk)
-    municipality = learner.municipality
     # Bound only once a topic was asked for: ?m= alone must not show "this field is required".
-    times_form = TimesForm(request.GET if "topic" in request.GET else None, municipality=municipality,
-                           initial={"district": learner.district_id})
+    return _learner_page(request, learner, times_query=request.GET if "topic" in request.GET else None)
+
+
+def _learner_page(request: HttpRequest, learner: Learner, *, times_query=None, booking_form=None,
+                  status: int = 200) -> HttpResponse:
+    """The learner's page; after a refused booking, with what was typed and the times again."""
+    municipality = learner.municipality
+    times_form = TimesForm(times_query, municipality=municipality, initial={"district": learner.district_id})
     times = []
     if times_form.is_bound and times_form.is_valid():
         data = times_form.cleaned_data
@@ -116,7 +121,7 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             municipality=municipality, topic=data["topic"], district=data["district"], venue=data["venue"],
             start_date=data["start"] or timezone.localdate(timezone.now(), municipality.zone),
         )
-    booking_form = BookingForm(municipality=municipality, initial={
+    booking_form = booking_form or BookingForm(municipality=municipality, initial={
         "topic": times_form.cleaned_data["topic"].pk if times else None,
         "proxy_name": learner.proxy_name, "proxy_relation": learner.proxy_relation,
         "proxy_phone": learner.proxy_phone, "proxy_email": learner.proxy_email,
@@ -127,7 +132,7 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "learner": learner, "history": history, "times_form": times_form,
         "times": times, "booking_form": booking_form, "note_form": NoteForm(),
         "booking_rows": [BookingRow(b, *booking_place_and_time(b)) for b in history.bookings],
-    })
+    }, status=status)
 
 
 @require_POST
@@ -135,12 +140,13 @@ def learner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def learner_book(request: HttpRequest, pk: int) -> HttpResponse:
     learner = _learner_of(request, pk)
     form = BookingForm(request.POST, municipality=learner.municipality)
+    # A refusal shows the page again with what was typed and the same search's times (fresh):
+    # the caller is waiting on the line, and nothing should need typing twice.
+    search = {"topic": request.POST.get("topic", ""), "district": learner.district_id or ""}
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect(_learner_url(learner))
+        return _learner_page(request, learner, times_query=search, booking_form=form, status=400)
     venue, starts_at, lesson_id = form.cleaned_data["slot"]
+    search["district"] = venue.district_id
     try:
         result = phone_desk_booking_create(
             learner=learner, topic=form.cleaned_data["topic"], venue=venue, starts_at=starts_at,
@@ -148,8 +154,8 @@ def learner_book(request: HttpRequest, pk: int) -> HttpResponse:
             proxy=form.proxy, learner_agreed=form.cleaned_data["learner_agreed"],
         )
     except DomainError as exc:
-        messages.error(request, str(exc))
-        return redirect(_learner_url(learner))
+        form.add_error(None, str(exc))
+        return _learner_page(request, learner, times_query=search, booking_form=form, status=exc.http_status)
     booking = result.booking
     if not result.created and not result.is_for(topic=form.cleaned_data["topic"], venue=venue, starts_at=starts_at):
         # The form of an earlier booking, sent again (the browser's Back): its key is spent.

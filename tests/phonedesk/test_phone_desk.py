@@ -187,9 +187,13 @@ def test_book_a_taken_time_says_so(desk, hanako, venue, topic, tuesday_window, c
     factories.LessonFactory(municipality=hanako.municipality, venue=venue, topic=topic,
                             volunteer=tuesday_window.volunteer, starts_at=TUESDAY_10)
     response = desk.post(f"{DESK}learners/{hanako.pk}/book/", {
-        "topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:x"}, follow=True)
-    assert response.status_code == 200 and not Booking.objects.exists()
-    assert "ほかの方が予約されました" in " ".join(messages_of(response))
+        "topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:x"})
+    assert response.status_code == 409 and not Booking.objects.exists()
+    page = response.content.decode()
+    assert "ほかの方が予約されました" in page
+    # The caller is still on the line: the week's times are there again, without the one just taken.
+    keys = [t.key for t in response.context["times"]]
+    assert keys and slot_key(venue, TUESDAY_10) not in keys and 'name="slot"' in page
 
 
 def test_proxy_booking_records_who_booked_and_consent(desk, desk_user, hanako, venue, topic, tuesday_window,
@@ -198,9 +202,13 @@ def test_proxy_booking_records_who_booked_and_consent(desk, desk_user, hanako, v
             "by_proxy": "on", "proxy_name": "八女 一郎", "proxy_relation": "長男", "proxy_phone": "080-1111-2222",
             "proxy_gets_reminders": "on"}
     # Without the learner's agreement, nothing is booked.
-    refused = desk.post(f"{DESK}learners/{hanako.pk}/book/", form, follow=True)
-    assert not Booking.objects.exists()
-    assert "ご本人の同意の確認が必要です" in " ".join(messages_of(refused))
+    refused = desk.post(f"{DESK}learners/{hanako.pk}/book/", form)
+    assert refused.status_code == 400 and not Booking.objects.exists()
+    page = refused.content.decode()
+    assert "ご本人の同意の確認が必要です" in page
+    # Nothing typed about the family member is lost, and the chosen time is still chosen.
+    assert 'value="八女 一郎"' in page and 'value="長男"' in page and 'value="080-1111-2222"' in page
+    assert f'value="{slot_key(venue, TUESDAY_10)}" id="slot-1" required checked' in page
     desk.post(f"{DESK}learners/{hanako.pk}/book/", {**form, "learner_agreed": "on"})
     booking = Booking.objects.get()
     assert booking.booked_by_proxy and booking.channel == "proxy" and booking.entered_by == desk_user
@@ -349,3 +357,12 @@ def test_the_form_of_an_earlier_booking_sent_again_books_nothing_and_says_so(des
     again = desk.post(book, {"topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:back"},
                       follow=True)
     assert first.code in " ".join(messages_of(again)) and Booking.objects.count() == 1
+
+
+def test_a_wrong_family_number_is_the_family_numbers_error(desk, hanako, venue, topic, tuesday_window, clock):
+    form = {"topic": topic.pk, "slot": slot_key(venue, TUESDAY_10), "idempotency_key": "desk:p2",
+            "by_proxy": "on", "proxy_name": "八女 一郎", "proxy_relation": "長男", "proxy_phone": "12",
+            "learner_agreed": "on"}
+    refused = desk.post(f"{DESK}learners/{hanako.pk}/book/", form)
+    assert refused.status_code == 400 and not Booking.objects.exists()
+    assert refused.context["booking_form"].errors["proxy_phone"] == ["ご家族の電話番号が正しくありません。もう一度お確かめください。"]
