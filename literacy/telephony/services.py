@@ -29,6 +29,7 @@ from literacy.people.models import Learner
 from literacy.places.models import Municipality
 from literacy.scheduling.models import Booking
 from literacy.scheduling.services import booking_cancel, booking_confirm_by_learner
+from literacy.telephony.voice_selectors import municipality_for_called_number
 
 CONFIRM_WORDS = {"1", "はい", "yes", "ok", "了解", "りょうかい"}
 CANCEL_WORDS = {"2", "キャンセル", "きゃんせる", "cancel", "取消", "取り消し"}
@@ -89,13 +90,18 @@ def reply_text(template: str, municipality: Municipality | None, *, booking: Boo
 
 
 @transaction.atomic
-def sms_inbound_receive(*, provider_id: str, from_number: str, body: str) -> InboundMessage:
-    """Handle one inbound SMS; a repeated delivery of the same SMS returns the first result."""
+def sms_inbound_receive(*, provider_id: str, from_number: str, body: str, to_number: str = "") -> InboundMessage:
+    """Handle one inbound SMS; a repeated delivery of the same SMS returns the first result.
+
+    The number texted (To) says which city's program it is for: with several cities on one
+    server, the same senior may be known to two of them, and a reply speaks for one."""
     existing = InboundMessage.objects.filter(provider_id=provider_id).first()
     if existing is not None:
         return existing
-    learners = list(Learner.objects.filter(phone=from_number).select_related("municipality"))
-    municipality = learners[0].municipality if learners else Municipality.objects.order_by("pk").first()
+    program = municipality_for_called_number(to_number) if to_number else None
+    known = Learner.objects.filter(phone=from_number).select_related("municipality")
+    learners = list(known.filter(municipality=program) if program else known)
+    municipality = program or (learners[0].municipality if learners else None)
     inbound = _claim(InboundMessage(
         municipality=municipality, channel=Message.Channel.SMS, provider_id=provider_id,
         from_number=from_number[:20], body=body, learner=learners[0] if learners else None,

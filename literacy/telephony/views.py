@@ -24,6 +24,7 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
         return HttpResponse("MessageSid missing", status=400)
     inbound = services.sms_inbound_receive(
         provider_id=sid, from_number=request.POST.get("From", ""), body=request.POST.get("Body", ""),
+        to_number=request.POST.get("To", ""),
     )
     return twiml.message_reply(inbound.reply)
 

@@ -146,3 +146,20 @@ def test_2_in_a_group_class_frees_the_seat_and_tells_the_volunteer(twilio_post, 
     notice = Message.objects.get(kind=Message.Kind.VOLUNTEER_BOOKING_CANCELLED)
     assert notice.state == "pending" and "美智子様" in notice.body
     assert Message.objects.filter(booking=waiting, kind=Message.Kind.LEARNER_CONFIRMATION).exists()
+
+
+@pytest.mark.django_db
+def test_the_number_texted_says_which_citys_program_the_reply_is_for(twilio_post, booking, municipality):
+    """Two cities on one server, one senior known to both: a 2 sent to the second city's number
+    cancels nothing of the first's, and the reply speaks for the second city."""
+    other = factories.MunicipalityFactory(jis_code="402036", name="久留米市", slug="kurume",
+                                          program_name="くるめスマホ相談", program_phone="0942-30-0000")
+    factories.LearnerFactory(municipality=other, phone=booking.learner.phone, name=booking.learner.name)
+    response = twilio_post("/twilio/sms/", {"MessageSid": "SM" + "6" * 32, "From": booking.learner.phone,
+                                            "To": "+81942300000", "Body": "2"})
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.BOOKED
+    inbound = InboundMessage.objects.get()
+    assert inbound.municipality == other and inbound.learner.municipality == other
+    assert "くるめスマホ相談" in response.content.decode()

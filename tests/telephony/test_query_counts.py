@@ -121,7 +121,7 @@ CASES = {
     "POST voice_line:voicemail_done": Case(send=posted("/twilio/voice/voicemail/done/"), before=answered("0")),
 }
 PINNED = {
-    "POST telephony:sms": 14,
+    "POST telephony:sms": 15,
     "POST telephony:status": 7,
     "POST telephony:voice-reminder": 1,
     "POST telephony:voice-reminder-answer": 11,
