@@ -35,6 +35,7 @@ from literacy.people.models import (
     new_calendar_token,
 )
 from literacy.places.models import Municipality
+from literacy.scheduling.models import Offer
 
 
 @transaction.atomic
@@ -261,6 +262,13 @@ def volunteer_set_status(
     volunteer.paused_by = changed_by if status == Volunteer.Status.PAUSED else None
     volunteer.status = status
     volunteer.save(update_fields=["status", "approved_by", "approved_at", "paused_by", "updated_at"])
+    if status in (Volunteer.Status.PAUSED, Volunteer.Status.RETIRED):
+        # Offers still waiting for their answer run out now: the job that moves expired offers
+        # on (offers_expire_due, every minute) asks each request's next candidate, instead of the
+        # request waiting hours for an answer they can no longer give.
+        Offer.objects.filter(volunteer=volunteer, state=Offer.State.PENDING, expires_at__gt=now).update(
+            expires_at=now,
+        )
     if status in (Volunteer.Status.APPROVED, Volunteer.Status.RETIRED):
         # The case's outcome is the decision, in the words of the status list.
         followups_close_for(

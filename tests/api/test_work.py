@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from rest_framework.authtoken.models import Token
 
+from literacy.people.models import Volunteer
 from literacy.scheduling.models import Booking, HelpRequest, Lesson, LessonReport, Offer
 from tests import factories
 from tests.api.conftest import client_with, error_code
@@ -74,11 +75,35 @@ def test_a_paused_or_retired_volunteer_cannot_accept_an_offer_sent_before(volunt
     from literacy.people.services import volunteer_set_status
 
     mine, _ = offers
-    volunteer_set_status(volunteer=volunteer, status=status, changed_by=coordinator)
+    # Changed in the admin, say: the status alone, the offer still open.
+    Volunteer.objects.filter(pk=volunteer.pk).update(status=status)
     response = volunteer_api.post(f"/api/v1/offers/{mine.pk}/accept/")
     assert response.status_code == 409 and error_code(response) == "volunteer_not_active"
     mine.refresh_from_db()
     assert mine.state == Offer.State.PENDING and not Lesson.objects.exists()
+    # Through the service, their open offers run out at once as well.
+    Volunteer.objects.filter(pk=volunteer.pk).update(status="approved")
+    volunteer_set_status(volunteer=volunteer, status=status, changed_by=coordinator)
+    response = volunteer_api.post(f"/api/v1/offers/{mine.pk}/accept/")
+    assert response.status_code == 409 and error_code(response) == "offer_expired"
+
+
+def test_a_volunteer_who_stops_hands_back_their_offers_and_the_request_moves_on(volunteer, coordinator, offers,
+                                                                              municipality, topic, venue):
+    from literacy.people.services import volunteer_set_status
+    from literacy.scheduling.services import offers_expire_due
+
+    mine, theirs = offers
+    third = factories.VolunteerFactory(municipality=municipality, topics=[topic])
+    third.venues.add(venue)
+    factories.AvailabilityFactory(volunteer=third, venue=venue, weekday=1, starts=dt.time(10), ends=dt.time(12))
+    volunteer_set_status(volunteer=volunteer, status="paused", changed_by=coordinator)
+    offers_expire_due()  # the minute's job
+    mine.refresh_from_db()
+    assert mine.state == Offer.State.EXPIRED
+    # Someone else is asked now, instead of the request waiting hours for the offer to run out.
+    pending = Offer.objects.filter(help_request=mine.help_request, state=Offer.State.PENDING)
+    assert set(pending.values_list("volunteer", flat=True)) == {theirs.volunteer_id, third.pk}
 
 
 def test_decline_moves_on_and_is_harmless_twice(volunteer_api, offers):

@@ -162,7 +162,7 @@ PINNED = {
     "POST portal:profile": 15,
     "POST portal:phone_send_code": 15,
     "POST portal:phone_verify": 8,
-    "POST portal:status": 7,
+    "POST portal:status": 8,
     "GET portal:availability": 14,
     "POST portal:availability": 10,
     "POST portal:exception_add": 10,
